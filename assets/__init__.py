@@ -1,0 +1,1 @@
+"""Asset functions, one module per stage: raw (ingest), models (SQL layers), publish."""

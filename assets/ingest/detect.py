@@ -1,0 +1,102 @@
+"""Pick the parser for an export file by looking at its content, not its name.
+
+Exports arrive renamed (`result (3).json`, `群聊记录.txt`), and both WeCom archives and Telegram
+exports are `.json`, so the extension cannot decide. Only the first `HEAD_BYTES` are decoded: the
+opening keys and first records identify a format, and a multi-gigabyte export is not read twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Protocol
+
+from assets.ingest import telegram, wecom
+from assets.ingest.encoding import read_head
+from assets.ingest.errors import ExportReadError
+from assets.ingest.schema import ParseResult
+
+#: How many leading lines may be inspected for a WeCom record (the first ones may be broken).
+_SNIFF_LINES = 20
+
+#: A Telegram full-account export opens with these keys (tdesktop writes `about`, then
+#: `personal_information`); `chats` may come only after a long contact list.
+_TELEGRAM_ACCOUNT = re.compile(r'"personal_information"\s*:\s*\{')
+#: Where a single chat's messages or the account's chats start.
+_TELEGRAM_CONTAINER = re.compile(r'"(?:messages"\s*:\s*\[|chats"\s*:\s*\{)')
+#: Telegram-specific values; "messages" alone would also match DiscordChatExporter or QCE JSON.
+_TELEGRAM_MARKERS = re.compile(
+    r'"date_unixtime"\s*:\s*"\d+"'
+    r'|"text_entities"\s*:'
+    r'|"type"\s*:\s*"(?:personal_chat|bot_chat|private_group|private_supergroup|public_supergroup'
+    r'|private_channel|public_channel|saved_messages|replies)"'
+)
+
+
+class Parser(Protocol):
+    """The signature every parser module's `parse` has."""
+
+    def __call__(self, path: Path, *, rel_path: str, source_tz: str = ...) -> ParseResult: ...
+
+
+PARSERS: dict[str, Parser] = {
+    "wecom": wecom.parse,
+    "telegram": telegram.parse,
+}
+
+
+def detect_format(path: Path) -> str | None:
+    """Name of the format the file's opening bytes look like, or None when nothing matches."""
+    head = read_head(path)
+    if _looks_like_wecom(head):
+        return "wecom"
+    if _looks_like_telegram(head):
+        return "telegram"
+    return None
+
+
+def parse_file(
+    path: Path,
+    *,
+    rel_path: str,
+    format: str | None = None,
+    source_tz: str = "Asia/Shanghai",
+) -> ParseResult:
+    """Parse one export with the parser `format` names, or the detected one when it is None."""
+    name = format or detect_format(path)
+    if name is None:
+        raise ExportReadError(
+            rel_path,
+            "cannot tell the export format of this file; expected WeCom JSONL or Telegram "
+            "result.json — pass --format",
+        )
+    parser = PARSERS.get(name)
+    if parser is None:
+        raise ExportReadError(
+            rel_path, f"unknown format {name!r}; expected one of {', '.join(sorted(PARSERS))}"
+        )
+    return parser(path, rel_path=rel_path, source_tz=source_tz).conformed()
+
+
+def _looks_like_wecom(head: str) -> bool:
+    """Any of the first lines is a JSON object with WeCom's `msgid` and `msgtime` (or `action`).
+
+    `action` covers files that open with `switch` records, which have `time` instead of `msgtime`.
+    """
+    for line in head.split("\n")[:_SNIFF_LINES]:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "msgid" in record and ("msgtime" in record or "action" in record):
+            return True
+    return False
+
+
+def _looks_like_telegram(head: str) -> bool:
+    if not head.lstrip().startswith("{"):
+        return False
+    if _TELEGRAM_ACCOUNT.search(head):
+        return True
+    return bool(_TELEGRAM_CONTAINER.search(head) and _TELEGRAM_MARKERS.search(head))

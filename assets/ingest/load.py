@@ -1,0 +1,176 @@
+"""Loading export files into the raw tables, idempotently and incrementally.
+
+Each export file is one unit: its rows in `raw.chat_messages`, `raw.chat_events` and
+`raw.ingest_quarantine` are replaced together (delete-then-insert in one transaction), keyed by the
+file's path relative to the data folder. A file whose content hash is unchanged is not read again; a
+file that disappeared from the folder takes its rows with it. Re-running on the same input therefore
+never double-counts, and a message present in two overlapping files is de-duplicated later, in
+`staging.stg_chat__messages`, by its message id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from assets.ingest.detect import PARSERS, parse_file
+from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, empty
+
+#: Bump when a parser changes what it produces, so unchanged files are parsed again.
+PARSER_VERSION = "1"
+
+SOURCE_FILES_SCHEMA: dict[str, pl.DataType] = {
+    "source_file": pl.String(),
+    "format": pl.String(),
+    "encoding": pl.String(),
+    "size_bytes": pl.Int64(),
+    "sha256": pl.String(),
+    "parser_version": pl.String(),
+    "timezone_assumed": pl.String(),
+    "messages": pl.Int64(),
+    "events": pl.Int64(),
+    "quarantined": pl.Int64(),
+    "warnings": pl.List(pl.String()),
+}
+
+RAW_TABLES = {
+    "raw.chat_messages": MESSAGE_SCHEMA,
+    "raw.chat_events": EVENT_SCHEMA,
+    "raw.ingest_quarantine": QUARANTINE_SCHEMA,
+    "raw.source_files": SOURCE_FILES_SCHEMA,
+}
+
+ProgressCallback = Callable[[str, int, int], None]  # (file, bytes done, bytes total)
+
+
+@dataclass
+class ExportFile:
+    path: Path
+    rel_path: str
+    format_hint: str | None  # from the folder name exports/<format>/
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+@dataclass
+class IngestReport:
+    """What one sync did, per file: the run summary and asset metadata come from this."""
+
+    files: list[dict] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def parsed(self) -> list[dict]:
+        return [f for f in self.files if not f["skipped"]]
+
+
+def scan_exports(data_dir: Path) -> list[ExportFile]:
+    """Export files under `exports/`, sorted by path (the order de-duplication prefers)."""
+    root = data_dir / "exports"
+    if not root.is_dir():
+        return []
+    files = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.name.lower() in {"readme.md", "provenance.md"}:
+            continue
+        folder = path.relative_to(root).parts[0]
+        files.append(ExportFile(path, path.relative_to(data_dir).as_posix(), folder if folder in PARSERS else None))
+    return files
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table, schema in RAW_TABLES.items():
+        template = empty(schema)  # noqa: F841 - read by DuckDB's replacement scan below
+        con.execute(f"create table if not exists {table} as select * from template")
+
+
+def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    rows = con.execute("select source_file, sha256, parser_version from raw.source_files").fetchall()
+    return {source_file: (sha, version) for source_file, sha, version in rows}
+
+
+def _replace_file(con: duckdb.DuckDBPyConnection, rel_path: str, frames: dict[str, pl.DataFrame]) -> None:
+    """Swap one file's rows in every raw table, atomically."""
+    con.execute("begin transaction")
+    try:
+        for table in RAW_TABLES:
+            con.execute(f"delete from {table} where source_file = $file", {"file": rel_path})
+        for table, frame in frames.items():
+            if frame.height:
+                con.execute(f"insert into {table} by name select * from frame")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def sync_exports(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    *,
+    source_timezone: Callable[[str], str],
+    format_override: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Bring the raw tables in line with the files under `data_dir/exports`."""
+    ensure_raw_tables(con)
+    files = scan_exports(data_dir)
+    loaded = _loaded_hashes(con)
+    report = IngestReport()
+    total = sum(f.size for f in files) or 1
+    done = 0
+    for export in files:
+        sha = sha256_of(export.path)
+        skipped = loaded.get(export.rel_path) == (sha, PARSER_VERSION)
+        entry = {"source_file": export.rel_path, "skipped": skipped, "sha256": sha, "size_bytes": export.size}
+        if not skipped:
+            fmt = format_override or export.format_hint
+            result = parse_file(export.path, rel_path=export.rel_path, format=fmt,
+                                source_tz=source_timezone(fmt or "default"))
+            source_row = pl.DataFrame(
+                [{
+                    "source_file": export.rel_path, "format": result.format, "encoding": result.encoding,
+                    "size_bytes": export.size, "sha256": sha, "parser_version": PARSER_VERSION,
+                    "timezone_assumed": result.timezone_assumed, "messages": result.messages.height,
+                    "events": result.events.height, "quarantined": result.quarantine.height,
+                    "warnings": result.warnings,
+                }],
+                schema=SOURCE_FILES_SCHEMA,
+            )
+            _replace_file(con, export.rel_path, {
+                "raw.chat_messages": result.messages,
+                "raw.chat_events": result.events,
+                "raw.ingest_quarantine": result.quarantine,
+                "raw.source_files": source_row,
+            })
+        row = con.execute(
+            "select format, messages, events, quarantined from raw.source_files where source_file = $file",
+            {"file": export.rel_path},
+        ).fetchall()[0]
+        entry.update(dict(zip(("format", "messages", "events", "quarantined"), row)))
+        report.files.append(entry)
+        done += export.size
+        if progress:
+            progress(export.rel_path, done, total)
+    present = {f.rel_path for f in files}
+    for rel_path in sorted(set(loaded) - present):
+        _replace_file(con, rel_path, {})
+        report.removed.append(rel_path)
+    return report

@@ -1,0 +1,119 @@
+"""The one staging schema every export parser produces.
+
+Every parser module in this package turns one export file into three Polars frames with exactly
+these columns and dtypes: messages, system events and quarantined records. Keeping the contract in
+one place is what lets the SQL layers stay format-agnostic: `raw.chat_messages`,
+`raw.chat_events` and `raw.ingest_quarantine` are these frames, appended per source file.
+
+Conventions
+- `sent_at` / `occurred_at` are UTC instants (`Datetime("us", "UTC")`).
+- `source_record` is the 1-based physical line for line formats (WeCom JSONL, WhatsApp, QQ TXT)
+  and the 1-based position in the export's message array for JSON formats (Telegram, Discord…);
+  `source_record_label` says which, e.g. ``line 12`` or ``messages[3]``, so an analyst can open
+  the file at the record.
+- `message_id` is the format's own id where it has one (WeCom msgid, Telegram message id), else
+  a content fingerprint; it is unique within `(platform, source_key)`.
+- Handles are the platform's stable sender ids (WeCom userid, Telegram ``user123``); display
+  names are kept apart because they change over time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+UTC_DATETIME = pl.Datetime("us", "UTC")
+
+#: Message kinds. `text` is the only kind lexicons look at; `sticker` counts as an acknowledgement
+#: (KPI_SPEC §3); `recall` rows are recall records (they remove `recalls_message_id` from counts).
+MESSAGE_KINDS = ("text", "media", "sticker", "file", "link", "recall", "other")
+
+MESSAGE_SCHEMA: dict[str, pl.DataType] = {
+    "platform": pl.String(),
+    "source_key": pl.String(),  # group id the export carries (WeCom roomid, Telegram chat id, ...)
+    "source_name": pl.String(),  # chat name where the export has one
+    "message_id": pl.String(),
+    "sent_at": UTC_DATETIME,
+    "sender_handle": pl.String(),
+    "sender_name": pl.String(),
+    "is_bot": pl.Boolean(),  # the format itself marks the sender as a bot
+    "kind": pl.String(),
+    "text": pl.String(),
+    "reply_to_message_id": pl.String(),
+    "mentions": pl.List(pl.String()),  # handles or display names @-mentioned
+    "recalls_message_id": pl.String(),  # for kind == 'recall': the message it withdraws
+    "raw_type": pl.String(),  # the format's own type code, kept for audits
+    "source_file": pl.String(),
+    "source_record": pl.Int64(),
+    "source_record_label": pl.String(),
+}
+
+#: Membership and other system events: never counted as messages (KPI_SPEC §3).
+EVENT_TYPES = ("join", "leave", "remove", "rename", "create", "other")
+
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "platform": pl.String(),
+    "source_key": pl.String(),
+    "source_name": pl.String(),
+    "event_id": pl.String(),
+    "occurred_at": UTC_DATETIME,
+    "event_type": pl.String(),
+    "actor_handle": pl.String(),  # who did it (inviter, remover); may equal the subject
+    "subject_handle": pl.String(),  # whose membership changed; a name where the format has no id
+    "subject_name": pl.String(),
+    "detail": pl.String(),  # the format's action text, e.g. Telegram `invite_members`
+    "source_file": pl.String(),
+    "source_record": pl.Int64(),
+    "source_record_label": pl.String(),
+}
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "platform": pl.String(),
+    "source_file": pl.String(),
+    "source_record": pl.Int64(),
+    "source_record_label": pl.String(),
+    "reason": pl.String(),  # what was expected, in words an analyst can act on
+    "raw_snippet": pl.String(),  # at most SNIPPET_CHARS characters of the raw record
+}
+
+SNIPPET_CHARS = 200
+
+
+def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Select and cast `frame` to `schema`, adding missing columns as nulls.
+
+    Parsers build only the columns their format has; this fills the rest so every frame appended
+    to the raw tables has the same shape.
+    """
+    columns = []
+    for name, dtype in schema.items():
+        if name in frame.columns:
+            columns.append(pl.col(name).cast(dtype))
+        else:
+            columns.append(pl.lit(None, dtype=dtype).alias(name))
+    return frame.select(columns)
+
+
+@dataclass
+class ParseResult:
+    """What a parser returns for one export file."""
+
+    format: str
+    encoding: str
+    messages: pl.DataFrame = field(default_factory=lambda: empty(MESSAGE_SCHEMA))
+    events: pl.DataFrame = field(default_factory=lambda: empty(EVENT_SCHEMA))
+    quarantine: pl.DataFrame = field(default_factory=lambda: empty(QUARANTINE_SCHEMA))
+    #: Local-time assumption used for fields without an offset (None when all times were epochs).
+    timezone_assumed: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def conformed(self) -> "ParseResult":
+        self.messages = conform(self.messages, MESSAGE_SCHEMA)
+        self.events = conform(self.events, EVENT_SCHEMA)
+        self.quarantine = conform(self.quarantine, QUARANTINE_SCHEMA)
+        return self

@@ -1,0 +1,204 @@
+"""WeCom (企业微信) 会话内容存档 parser: decrypted archive messages, one JSON object per line.
+
+FORMATS.md §2 documents the record shapes. The whole file is split into lines by Polars and every
+line is parsed by DuckDB's JSON functions in one query (STYLE.md: no per-line Python loop). Each
+non-blank line ends up in exactly one of three places:
+
+- messages: `send`/`recall` records, including 1:1 chats, which keep `source_key` ''
+  (the pipeline files them under an unassigned group);
+- events: `switch` (user switched enterprise) and `agree`/`disagree` (archive consent) records,
+  which are system records, not messages, so KPI counts never see them;
+- quarantine: lines that are not JSON objects or lack what a message needs, with the reason.
+
+Vendor relays (e.g. 企微管家) write numbers as strings (`"msgtime": "1691386666454"`) and fill
+absent payloads with null; `->>` reads both spellings as text, so they need no special casing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from assets.ingest.encoding import read_text
+from assets.ingest.schema import SNIPPET_CHARS, ParseResult
+
+PLATFORM = "wecom"
+
+#: `@name` mentions in message text. WeCom ends a mention with U+2005 (four-per-em space), which
+#: RE2's ASCII-only `\s` does not match, hence `\p{Z}`; full-width and ASCII sentence punctuation
+#: also end a name. The leading group keeps e-mail addresses (`a@b.com`) from counting as mentions.
+MENTION_PATTERN = r"(?:^|[^\w.])@([^@\s\p{Z}，。、：；！？,;:!?]+)"
+
+#: One row per non-blank line, every output column computed, plus `problem` (why the line is
+#: quarantined, NULL when it is fine) and `is_event`. `$mention_pattern` and `$snippet_chars` are
+#: bound; the Polars frame `wecom_lines(line_no, raw)` is registered by the caller.
+_RECORDS_SQL = """
+with parsed as (
+    select
+        line_no,
+        raw,
+        case when json_valid(raw) then raw::json end as doc,
+    from wecom_lines
+),
+
+fields as (
+    select
+        line_no,
+        raw,
+        doc,
+        json_type(doc) as doc_type,
+        nullif(doc ->> '$.msgid', '') as msgid,
+        coalesce(doc ->> '$.action' = 'switch', false) as is_switch,
+        doc ->> '$.action' as action,
+        doc ->> '$.msgtype' as msgtype,
+        nullif(doc ->> '$.from', '') as sender,
+        coalesce(doc ->> '$.roomid', '') as roomid,
+        -- switch records carry `time` instead of `msgtime` (FORMATS.md §2)
+        case when doc ->> '$.action' = 'switch' then doc ->> '$.time' else doc ->> '$.msgtime' end
+            as time_text,
+        nullif(doc ->> '$.revoke.pre_msgid', '') as pre_msgid,
+        case doc ->> '$.msgtype'
+            when 'text' then doc ->> '$.text.content'
+            when 'markdown' then doc ->> '$.markdown.content'
+        end as body,
+        coalesce(doc ->> '$.user', doc ->> '$.agree.userid', doc ->> '$.disagree.userid')
+            as event_subject,
+    from parsed
+),
+
+classified as (
+    select
+        *,
+        is_switch or coalesce(msgtype in ('agree', 'disagree'), false) as is_event,
+        -- 13 digits = epoch milliseconds between 2001 and 2286; a 10-digit value is seconds
+        case when regexp_full_match(time_text, '[0-9]{13}') then make_timestamp_ms(time_text::bigint) end
+            as sent_at,
+        case
+            when action = 'recall' or msgtype = 'revoke' then 'recall'
+            when msgtype in ('text', 'markdown') then 'text'
+            when msgtype in ('image', 'video', 'voice') then 'media'
+            when msgtype = 'emotion' then 'sticker'
+            when msgtype = 'file' then 'file'
+            when msgtype in ('link', 'weapp') then 'link'
+            else 'other'
+        end as kind,
+    from fields
+),
+
+checked as (
+    select
+        *,
+        case
+            when doc is null then 'line is not valid JSON; expected one WeCom archive message object per line'
+            when doc_type <> 'OBJECT' then 'line is a JSON ' || case
+                when doc_type = 'VARCHAR' then 'string'
+                when doc_type in ('BIGINT', 'UBIGINT', 'DOUBLE') then 'number'
+                else lower(doc_type)
+            end || '; expected one WeCom archive message object per line'
+            else nullif(concat_ws(
+                '; ',
+                case when msgid is null then 'missing msgid' end,
+                case
+                    when time_text is null and is_switch then 'switch record has no time (epoch milliseconds)'
+                    when time_text is null then 'missing msgtime'
+                    when sent_at is null then
+                        'msgtime is not an epoch-milliseconds number (got ''' || time_text
+                        || '''; expected 13 digits such as 1547087894783)'
+                end,
+                case when not is_switch and sender is null then 'missing from (the sender userid)' end,
+                case when kind = 'recall' and pre_msgid is null then
+                    'recall without revoke.pre_msgid (the message it withdraws)'
+                end
+            ), '')
+        end as problem,
+    from classified
+)
+
+select
+    line_no as source_record,
+    'line ' || line_no as source_record_label,
+    problem,
+    is_event,
+    left(raw, $snippet_chars) as raw_snippet,
+    roomid as source_key,
+    msgid as message_id,
+    sent_at,
+    sender as sender_handle,
+    kind,
+    body as text,
+    coalesce(regexp_extract_all(body, $mention_pattern, 1), []) as mentions,
+    case when kind = 'recall' then pre_msgid end as recalls_message_id,
+    msgtype as raw_type,
+    case when is_switch then 'switch' else msgtype end as detail,
+    event_subject,
+from checked
+order by line_no
+"""
+
+
+def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> ParseResult:
+    """Parse one WeCom archive JSONL file into messages, events and quarantined lines.
+
+    `source_tz` is accepted for the common parser signature only: `msgtime` is an absolute epoch,
+    so no local-time assumption is ever made (`timezone_assumed` stays None).
+    """
+    text, encoding = read_text(path)
+    records = _parse_records(_split_lines(text)).with_columns(
+        pl.lit(PLATFORM).alias("platform"),
+        pl.lit(rel_path).alias("source_file"),
+        pl.col("sent_at").dt.replace_time_zone("UTC"),
+    )
+    return ParseResult(
+        format=PLATFORM,
+        encoding=encoding,
+        messages=_messages(records),
+        events=_events(records),
+        quarantine=records.filter(pl.col("problem").is_not_null()).rename({"problem": "reason"}),
+    ).conformed()
+
+
+def _split_lines(text: str) -> pl.DataFrame:
+    """Physical lines with 1-based numbers, blank lines dropped.
+
+    Only `\\n` ends a record: `str.splitlines` would also split on U+2028 and other separators
+    that may appear inside message text, shifting every line number after them.
+    """
+    return (
+        pl.DataFrame({"raw": pl.Series([text]).str.split("\n")})
+        .explode("raw")
+        .with_row_index("line_no", offset=1)
+        .with_columns(pl.col("line_no").cast(pl.Int64), pl.col("raw").str.strip_suffix("\r"))
+        .filter(pl.col("raw").str.strip_chars() != "")
+    )
+
+
+def _parse_records(lines: pl.DataFrame) -> pl.DataFrame:
+    with duckdb.connect() as con:
+        con.register("wecom_lines", lines)
+        return con.sql(
+            _RECORDS_SQL,
+            params={"mention_pattern": MENTION_PATTERN, "snippet_chars": SNIPPET_CHARS},
+        ).pl()
+
+
+def _messages(records: pl.DataFrame) -> pl.DataFrame:
+    return records.filter(pl.col("problem").is_null() & ~pl.col("is_event"))
+
+
+def _events(records: pl.DataFrame) -> pl.DataFrame:
+    """Switch and consent records as `other` events; the actor is the sender or switching user."""
+    return records.filter(pl.col("problem").is_null() & pl.col("is_event")).select(
+        "platform",
+        "source_key",
+        pl.col("message_id").alias("event_id"),
+        pl.col("sent_at").alias("occurred_at"),
+        pl.lit("other").alias("event_type"),
+        pl.coalesce("sender_handle", "event_subject").alias("actor_handle"),
+        pl.col("event_subject").alias("subject_handle"),
+        "detail",
+        "source_file",
+        "source_record",
+        "source_record_label",
+    )

@@ -1,0 +1,180 @@
+-- Group activity metrics per period, long format (KPI_SPEC §4.1).
+-- Grain: (group_id, period_type, period, metric) for every registered group.
+-- Members at an instant t: those whose latest membership event before t is a join, plus those with no
+-- membership event before t who sent a counted message before t. Members during a period: members at
+-- its start, plus everyone who joined or sent a counted message during it (so a rate never exceeds 1).
+-- `net_growth_rate` is null when the group's exports carry no membership events (unknown) or it had
+-- no members at the period's start.
+with
+
+periods as (
+    select * from intermediate.int_periods
+),
+
+group_periods as (
+    select groups.group_id, periods.*
+    from raw.groups as groups
+    cross join periods
+),
+
+member_messages as (
+    select group_id, member_key, sent_at, sent_date
+    from staging.stg_chat__messages
+    where is_counted and member_key is not null
+),
+
+membership_events as (
+    select group_id, member_key, occurred_at, occurred_date,
+           case when event_type = 'join' then 'join' else 'leave' end as direction
+    from staging.stg_chat__events
+    where member_key is not null and event_type in ('join', 'leave', 'remove')
+),
+
+groups_with_events as (
+    select distinct group_id from membership_events
+),
+
+-- Period start as an instant: local midnight of the first day in the reporting time zone.
+period_starts as (
+    select group_periods.*,
+           timezone(settings.reporting_timezone, group_periods.period_start::timestamp) as starts_at
+    from group_periods
+    cross join raw.rubric_settings as settings
+),
+
+last_event_before_start as (
+    select period_starts.group_id, period_starts.period_type, period_starts.period, events.member_key,
+           arg_max(events.direction, events.occurred_at) as last_direction
+    from period_starts
+    inner join membership_events as events
+        on events.group_id = period_starts.group_id
+        and events.occurred_at < period_starts.starts_at
+    group by all
+),
+
+posted_before_start as (
+    select distinct period_starts.group_id, period_starts.period_type, period_starts.period, messages.member_key
+    from period_starts
+    inner join member_messages as messages
+        on messages.group_id = period_starts.group_id
+        and messages.sent_at < period_starts.starts_at
+),
+
+members_at_start as (
+    select group_id, period_type, period, member_key
+    from last_event_before_start
+    where last_direction = 'join'
+    union
+    select posted.group_id, posted.period_type, posted.period, posted.member_key
+    from posted_before_start as posted
+    anti join last_event_before_start as evented
+        on evented.group_id = posted.group_id
+        and evented.period_type = posted.period_type
+        and evented.period = posted.period
+        and evented.member_key = posted.member_key
+),
+
+arrivals_during as (
+    select group_periods.group_id, group_periods.period_type, group_periods.period, events.member_key
+    from group_periods
+    inner join membership_events as events
+        on events.group_id = group_periods.group_id
+        and events.direction = 'join'
+        and events.occurred_date between group_periods.period_start and group_periods.period_end
+    union
+    select group_periods.group_id, group_periods.period_type, group_periods.period, messages.member_key
+    from group_periods
+    inner join member_messages as messages
+        on messages.group_id = group_periods.group_id
+        and messages.sent_date between group_periods.period_start and group_periods.period_end
+),
+
+members_during as (
+    select group_id, period_type, period, count(distinct member_key) as members_during
+    from (select * from members_at_start union select * from arrivals_during)
+    group by all
+),
+
+start_counts as (
+    select group_id, period_type, period, count(*) as members_at_start
+    from members_at_start
+    group by all
+),
+
+flows as (
+    select group_periods.group_id, group_periods.period_type, group_periods.period,
+           count(*) filter (where events.direction = 'join') as joins,
+           count(*) filter (where events.direction = 'leave') as leaves
+    from group_periods
+    inner join membership_events as events
+        on events.group_id = group_periods.group_id
+        and events.occurred_date between group_periods.period_start and group_periods.period_end
+    group by all
+),
+
+posting as (
+    select group_periods.group_id, group_periods.period_type, group_periods.period,
+           count(messages.member_key) as member_messages,
+           count(distinct messages.member_key) as active_members,
+           count(distinct messages.sent_date) as active_days
+    from group_periods
+    left join member_messages as messages
+        on messages.group_id = group_periods.group_id
+        and messages.sent_date between group_periods.period_start and group_periods.period_end
+    group by all
+),
+
+joined as (
+    select
+        group_periods.group_id,
+        group_periods.period_type,
+        group_periods.period,
+        group_periods.days_in_period,
+        coalesce(members_during.members_during, 0) as members_during,
+        coalesce(start_counts.members_at_start, 0) as members_at_start,
+        groups_with_events.group_id is not null as has_membership_events,
+        coalesce(flows.joins, 0) as joins,
+        coalesce(flows.leaves, 0) as leaves,
+        posting.member_messages,
+        posting.active_members,
+        posting.active_days
+    from group_periods
+    inner join posting using (group_id, period_type, period)
+    left join members_during using (group_id, period_type, period)
+    left join start_counts using (group_id, period_type, period)
+    left join flows using (group_id, period_type, period)
+    left join groups_with_events using (group_id)
+),
+
+long as (
+    select group_id, period_type, period, metric.*
+    from joined,
+        unnest([
+            {'metric': 'participation_rate', 'numerator': active_members::double, 'denominator': members_during::double,
+             'value': active_members / nullif(members_during, 0), 'sample_size': members_during},
+            {'metric': 'messages_per_member_day', 'numerator': member_messages,
+             'denominator': members_during * days_in_period,
+             'value': member_messages / nullif(members_during * days_in_period, 0), 'sample_size': members_during},
+            {'metric': 'active_day_ratio', 'numerator': active_days, 'denominator': days_in_period,
+             'value': active_days / days_in_period, 'sample_size': days_in_period},
+            {'metric': 'net_growth_rate', 'numerator': joins - leaves, 'denominator': members_at_start,
+             'value': case when has_membership_events then (joins - leaves) / nullif(members_at_start, 0) end,
+             'sample_size': members_at_start}
+        ]) as metrics(metric)
+),
+
+final as (
+    select
+        'group' as entity_type,
+        group_id as entity_id,
+        period_type,
+        period,
+        metric,
+        numerator,
+        denominator,
+        value,
+        sample_size
+    from long
+)
+
+select * from final

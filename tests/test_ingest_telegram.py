@@ -1,0 +1,256 @@
+"""Telegram Desktop result.json parser on hand-written fixtures and on the real sample files.
+
+Fixtures (tests/fixtures/telegram/): group.json (a supergroup with every message kind and the
+membership service actions), date_only.json (old exporter: `date` without `date_unixtime`),
+broken_records.json (one broken record of each kind between two good ones), account.json
+(full-account export with `chats.list` and `left_chats.list`), control_chars.json (tdesktop's
+non-JSON `\\xNN` escapes) and truncated.json (a cut-off file).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from assets.ingest import telegram
+from assets.ingest.errors import ExportReadError
+from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, ParseResult
+
+FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
+REAL_EXPORTS = Path(__file__).resolve().parents[2] / "shared" / "real_exports" / "telegram"
+
+
+def parse(name: str, **kwargs: str) -> ParseResult:
+    return telegram.parse(FIXTURES / name, rel_path=f"exports/telegram/{name}", **kwargs)
+
+
+@pytest.fixture(scope="module")
+def group() -> ParseResult:
+    return parse("group.json")
+
+
+def message(result: ParseResult, message_id: str) -> dict[str, Any]:
+    rows = result.messages.filter(pl.col("message_id") == message_id).to_dicts()
+    assert len(rows) == 1, f"expected exactly one message {message_id}"
+    return rows[0]
+
+
+def test_frames_have_the_staging_schema(group: ParseResult) -> None:
+    assert group.messages.schema == pl.Schema(MESSAGE_SCHEMA)
+    assert group.events.schema == pl.Schema(EVENT_SCHEMA)
+    assert group.quarantine.schema == pl.Schema(QUARANTINE_SCHEMA)
+    assert (group.format, group.encoding, group.warnings) == ("telegram", "utf-8", [])
+
+
+def test_chat_identity_and_provenance(group: ParseResult) -> None:
+    first = message(group, "4")
+    assert (first["platform"], first["source_key"], first["source_name"]) == (
+        "telegram",
+        "1987654321",
+        "VIP 客户群",
+    )
+    assert (first["source_file"], first["source_record"], first["source_record_label"]) == (
+        "exports/telegram/group.json",
+        4,
+        "messages[3]",
+    )
+    assert (first["sender_handle"], first["sender_name"]) == ("user7001", "Customer A")
+
+
+def test_message_kinds(group: ParseResult) -> None:
+    kinds = dict(group.messages.select("message_id", "kind").iter_rows())
+    assert kinds == {
+        "4": "text",
+        "5": "text",
+        "6": "sticker",
+        "7": "media",  # photo with a caption
+        "8": "media",  # voice message
+        "9": "file",  # document without media_type
+        "10": "other",  # poll
+        "15": "text",
+    }
+    assert message(group, "8")["raw_type"] == "voice_message"
+    assert message(group, "7")["text"] == "截图"
+
+
+def test_text_array_is_flattened_with_mentions(group: ParseResult) -> None:
+    reply = message(group, "5")
+    assert reply["text"] == "您好 @customer_a，今天 发货，王芳 跟进"
+    assert reply["mentions"] == ["customer_a", "user7002"]
+    assert reply["reply_to_message_id"] == "4"
+    assert message(group, "4")["mentions"] == []
+
+
+def test_epoch_times_need_no_timezone_assumption(group: ParseResult) -> None:
+    assert message(group, "4")["sent_at"] == datetime(2026, 5, 4, 1, 3, tzinfo=UTC)
+    assert group.timezone_assumed is None
+
+
+def test_deleted_account_keeps_its_id(group: ParseResult) -> None:
+    deleted = message(group, "15")
+    assert (deleted["sender_handle"], deleted["sender_name"]) == ("user7009", None)
+
+
+def test_service_messages_become_membership_events(group: ParseResult) -> None:
+    events = group.events.select(
+        "event_id", "event_type", "actor_handle", "subject_handle", "subject_name", "detail"
+    ).rows()
+    assert events == [
+        ("1", "create", "user5001", None, None, "create_group"),
+        ("2:0", "join", "user5001", "王芳", "王芳", "invite_members"),
+        ("2:1", "join", "user5001", "Chen Jie", "Chen Jie", "invite_members"),
+        ("3", "join", "user7001", "user7001", "Customer A", "join_group_by_link"),
+        ("11:0", "leave", "user7001", "user7001", "Customer A", "remove_members"),
+        ("12:0", "remove", "user5001", "Chen Jie", "Chen Jie", "remove_members"),
+        ("13", "rename", "user5001", None, None, "edit_group_title"),
+        ("14", "other", "user5001", None, None, "pin_message"),
+    ]
+    assert group.events["source_record_label"][1] == "messages[1]"
+    assert group.events["occurred_at"][0] == datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
+    assert not set(group.messages["message_id"]) & {"1", "2", "3", "11", "12", "13", "14"}
+
+
+def test_date_only_records_use_the_source_timezone() -> None:
+    shanghai = parse("date_only.json")
+    assert shanghai.timezone_assumed == "Asia/Shanghai"
+    assert message(shanghai, "1")["sent_at"] == datetime(2026, 5, 4, 1, 30, tzinfo=UTC)
+    assert shanghai.events.select("event_type", "subject_handle", "occurred_at").row(0) == (
+        "join",
+        "user7002",
+        datetime(2026, 5, 4, 1, 31, tzinfo=UTC),
+    )
+    utc = parse("date_only.json", source_tz="UTC")
+    assert utc.timezone_assumed == "UTC"
+    assert message(utc, "1")["sent_at"] == datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
+
+
+def test_broken_records_are_quarantined_and_nothing_else_is_lost() -> None:
+    result = parse("broken_records.json")
+    assert result.messages["message_id"].to_list() == ["1", "9"]
+    assert result.quarantine.select("source_record", "source_record_label", "reason").rows() == [
+        (
+            2,
+            "messages[1]",
+            'Telegram Desktop exported this message as type "unsupported" (content the exporter '
+            "cannot represent); there is nothing to load",
+        ),
+        (3, "messages[2]", "missing id (Telegram Desktop writes one on every message)"),
+        (4, "messages[3]", "missing both date_unixtime and date"),
+        (5, "messages[4]", 'date_unixtime is not epoch seconds (got "yesterday")'),
+        (6, "messages[5]", 'date is not YYYY-MM-DDTHH:MM:SS (got "04/05/2026 09:30")'),
+        (7, "messages[6]", "expected a message object, found a JSON string"),
+        (8, "messages[7]", "missing from_id (the sender id)"),
+    ]
+    assert result.quarantine["raw_snippet"][0] == '{"id":2,"type":"unsupported"}'
+    assert result.timezone_assumed is None  # the date-only record was quarantined
+
+
+def test_full_account_export_has_one_source_per_chat() -> None:
+    result = parse("account.json")
+    assert result.messages.select(
+        "source_key", "source_name", "message_id", "source_record_label"
+    ).rows() == [
+        ("7001", "Customer A", "101", "chats.list[0].messages[0]"),
+        ("7001", "Customer A", "102", "chats.list[0].messages[1]"),
+        ("1555000111", "售后群", "202", "chats.list[1].messages[1]"),
+        ("333", "旧活动群", "301", "left_chats.list[0].messages[0]"),
+    ]
+    assert message(result, "102")["reply_to_message_id"] == "101"
+    assert result.events.select("source_key", "event_id", "event_type", "subject_name").rows() == [
+        ("1555000111", "201:0", "join", "Customer A")
+    ]
+    assert result.quarantine.is_empty()
+
+
+def test_tdesktop_hex_escapes_are_read() -> None:
+    result = parse("control_chars.json")
+    assert result.messages["text"].to_list() == ["ding\x07dong", "path C:\\x41"]
+
+
+def test_invalid_json_names_the_file_and_position() -> None:
+    with pytest.raises(ExportReadError) as caught:
+        parse("truncated.json")
+    assert caught.value.path == "exports/telegram/truncated.json"
+    assert str(caught.value).startswith("exports/telegram/truncated.json: line 39 column 12: not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"name": "x", "type": "personal_chat"}', "no chats found"),
+        ("[]", "no chats found"),
+        ('{"chats": {"about": "x"}}', "`chats.list` is missing or not an array of chats"),
+        ('{"chats": {"list": [{"id": 1}]}}', "`chats.list[0].messages` is missing or not an array"),
+    ],
+)
+def test_documents_without_chats_are_rejected(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "result.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ExportReadError, match=re.escape(expected)):
+        telegram.parse(path, rel_path="result.json")
+
+
+def _message_objects(node: Any, in_messages: bool = False) -> Iterator[dict[str, Any]]:
+    """Every object with type "message" found in any `messages` array, however deeply nested."""
+    if isinstance(node, dict):
+        if in_messages and node.get("type") == "message":
+            yield node
+        for key, value in node.items():
+            yield from _message_objects(value, key == "messages")
+    elif isinstance(node, list):
+        for item in node:
+            yield from _message_objects(item, in_messages)
+
+
+#: Records of the real sample files that are genuinely broken: the chat-miner fixtures are
+#: minimal hand-made files without message `id` or `from_id`, which Telegram Desktop always
+#: writes; without them a message can neither be deduplicated nor attributed to a sender.
+_NO_ID_NO_SENDER = (
+    "missing id (Telegram Desktop writes one on every message); missing from_id (the sender id)"
+)
+REAL_QUARANTINE: dict[str, dict[str, str]] = {
+    "chat-miner/test_single_export.json": {
+        "messages[0]": _NO_ID_NO_SENDER,
+        "messages[1]": _NO_ID_NO_SENDER,
+    },
+    "chat-miner/test_batch_export.json": {
+        "chats.list[0].messages[0]": _NO_ID_NO_SENDER,
+        "chats.list[0].messages[1]": _NO_ID_NO_SENDER,
+    },
+}
+REAL_FILES = [
+    "chat-analytics/DM_2A_7M.json",
+    "chat-analytics/MultiChat_2C_6M.json",
+    "chat-miner/test_batch_export.json",
+    "chat-miner/test_single_export.json",
+    "chatstyle/result.json",
+]
+
+
+@pytest.mark.shared
+def test_every_real_sample_is_listed() -> None:
+    if not REAL_EXPORTS.is_dir():
+        pytest.skip(f"{REAL_EXPORTS} is absent: the shared real-export samples are not checked out")
+    assert sorted(str(p.relative_to(REAL_EXPORTS)) for p in REAL_EXPORTS.rglob("*.json")) == REAL_FILES
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_real_exports(name: str) -> None:
+    path = REAL_EXPORTS / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the shared real-export samples are not checked out")
+    result = telegram.parse(path, rel_path=name)
+    expected_quarantine = REAL_QUARANTINE.get(name, {})
+    assert dict(result.quarantine.select("source_record_label", "reason").iter_rows()) == expected_quarantine
+    message_count = sum(1 for _ in _message_objects(json.loads(path.read_text(encoding="utf-8"))))
+    assert result.messages.height + len(expected_quarantine) == message_count
+    assert result.messages["sent_at"].null_count() == 0
+    assert result.messages["sender_handle"].null_count() == 0
