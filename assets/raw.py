@@ -19,6 +19,7 @@ CONFIG_TABLES = {
     "staff": "Staff roster (config/roster.csv): one row per staff member with role, team, calendar and active dates.",
     "staff_handles": "Platform handles per staff member with validity dates (config/handles.csv).",
     "bots": "Bot handles excluded from every metric (config/bots.csv).",
+    "contacts": "Display names for handles the exports do not name (config/contacts.csv, optional; WeCom external contacts), used only to match @name mentions.",
     "groups": "Group registry (config/groups.csv): platform source key, category, owner, calendar.",
     "group_staff": "Staff who own or are assigned to each group (from config/groups.csv); grain (group_id, staff_id).",
     "rubric_settings": "One row: rubric version, reporting time zone, request rules, SLAs and lexicon patterns (config/rubric.yaml).",

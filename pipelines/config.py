@@ -136,6 +136,7 @@ class DataConfig:
     staff: list[Staff]
     handles: list[Handle]
     bots: list[tuple[str, str]]
+    contacts: list[tuple[str, str, str]]
     groups: list[Group]
     calendars: dict[str, Calendar]
     settings: Settings
@@ -214,6 +215,20 @@ def load_bots(path: Path) -> list[tuple[str, str]]:
             raise ConfigError(path, f"line {line}", f"unknown platform '{platform}'; expected one of {list(PLATFORMS)}")
         bots.append((platform, _nonempty(path, line, row, "handle")))
     return bots
+
+
+def load_contacts(path: Path) -> list[tuple[str, str, str]]:
+    """Optional display names for handles whose export does not name the sender (WeCom external
+    contacts, as `externalcontact/get` returns them): needed to match `@name` mentions."""
+    if not path.exists():
+        return []
+    contacts = []
+    for line, row in _read_csv(path, ("platform", "handle", "name")):
+        platform = _nonempty(path, line, row, "platform")
+        if platform not in PLATFORMS:
+            raise ConfigError(path, f"line {line}", f"unknown platform '{platform}'; expected one of {list(PLATFORMS)}")
+        contacts.append((platform, _nonempty(path, line, row, "handle"), _nonempty(path, line, row, "name")))
+    return contacts
 
 
 def load_groups(path: Path, staff_ids: set[str], calendars: set[str]) -> list[Group]:
@@ -352,7 +367,8 @@ def load_data_config(data_dir: Path) -> DataConfig:
         if group.category not in rubric.group_categories:
             raise ConfigError(config / "groups.csv", f"line {group.line}",
                               f"category '{group.category}' has no weights in rubric.yaml group_categories")
-    return DataConfig(data_dir, rubric, staff, handles, load_bots(config / "bots.csv"), groups, calendars,
+    return DataConfig(data_dir, rubric, staff, handles, load_bots(config / "bots.csv"),
+                      load_contacts(config / "contacts.csv"), groups, calendars,
                       load_settings(config / "settings.yaml"))
 
 
@@ -432,6 +448,8 @@ def config_tables(config: DataConfig) -> dict[str, pl.DataFrame]:
                 "valid_from": pl.Date, "valid_to": pl.Date},
     )
     bots = pl.DataFrame(config.bots, orient="row", schema={"platform": pl.String, "handle": pl.String})
+    contacts = pl.DataFrame(config.contacts, orient="row",
+                            schema={"platform": pl.String, "handle": pl.String, "name": pl.String})
     groups = pl.DataFrame(
         [(g.group_id, g.platform, g.source_key, g.name, g.category, g.owner_staff_id, g.calendar_id) for g in config.groups],
         orient="row",
@@ -443,5 +461,5 @@ def config_tables(config: DataConfig) -> dict[str, pl.DataFrame]:
                 for g in config.groups for s in (g.owner_staff_id, *g.assigned_staff_ids)}),
         orient="row", schema={"group_id": pl.String, "staff_id": pl.String, "relation": pl.String},
     )
-    return {"staff": staff, "staff_handles": handles, "bots": bots, "groups": groups,
+    return {"staff": staff, "staff_handles": handles, "bots": bots, "contacts": contacts, "groups": groups,
             "group_staff": group_staff, **rubric_tables(config.rubric)}

@@ -38,12 +38,16 @@ staff_messages as (
     where staff_id is not null
 ),
 
--- Names and handles a member goes by in a group, for matching @-mentions.
+-- Names and handles a member goes by in a group, for matching @-mentions (plus the contact directory's
+-- name for formats whose exports carry no sender names, e.g. WeCom).
 member_aliases as (
-    select distinct group_id, member_key, alias
-    from messages,
-        unnest([sender_handle, sender_name]) as aliases(alias)
-    where member_key is not null and alias is not null and alias <> ''
+    select distinct messages.group_id, messages.member_key, aliases.alias
+    from messages
+    left join raw.contacts as contacts
+        on contacts.platform = messages.platform
+        and contacts.handle = messages.sender_handle,
+        unnest([messages.sender_handle, messages.sender_name, contacts.name]) as aliases(alias)
+    where messages.member_key is not null and aliases.alias is not null and aliases.alias <> ''
 ),
 
 requesters as (
