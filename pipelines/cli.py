@@ -71,7 +71,8 @@ def _user_error(exc: BaseException) -> BaseException | None:
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    # Plain print: one line, never wrapped, so it can be grepped and pasted into a ticket.
+    print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(code=2)
 
 

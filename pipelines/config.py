@@ -61,6 +61,13 @@ def _date(path: Path, line: int, column: str, value: str, *, required: bool) -> 
         raise ConfigError(path, f"line {line}", f"{column} '{value}' is not a date YYYY-MM-DD") from None
 
 
+def _platform(path: Path, line: int, row: dict[str, str]) -> str:
+    platform = _nonempty(path, line, row, "platform")
+    if platform not in PLATFORMS:
+        raise ConfigError(path, f"line {line}", f"unknown platform '{platform}'; expected one of {list(PLATFORMS)}")
+    return platform
+
+
 def _nonempty(path: Path, line: int, row: dict[str, str], column: str) -> str:
     if not row.get(column):
         raise ConfigError(path, f"line {line}", f"{column} is empty")
@@ -185,9 +192,7 @@ def load_handles(path: Path, staff_ids: set[str]) -> list[Handle]:
         staff_id = _nonempty(path, line, row, "staff_id")
         if staff_id not in staff_ids:
             raise ConfigError(path, f"line {line}", f"staff_id {staff_id} is not in roster.csv")
-        platform = _nonempty(path, line, row, "platform")
-        if platform not in PLATFORMS:
-            raise ConfigError(path, f"line {line}", f"unknown platform '{platform}'; expected one of {list(PLATFORMS)}")
+        platform = _platform(path, line, row)
         handle = Handle(staff_id, platform, _nonempty(path, line, row, "handle"),
                         _date(path, line, "valid_from", row.get("valid_from", ""), required=False),
                         _date(path, line, "valid_to", row.get("valid_to", ""), required=False), line)
@@ -210,9 +215,7 @@ def load_bots(path: Path) -> list[tuple[str, str]]:
         return []
     bots = []
     for line, row in _read_csv(path, ("platform", "handle"), ("note",)):
-        platform = _nonempty(path, line, row, "platform")
-        if platform not in PLATFORMS:
-            raise ConfigError(path, f"line {line}", f"unknown platform '{platform}'; expected one of {list(PLATFORMS)}")
+        platform = _platform(path, line, row)
         bots.append((platform, _nonempty(path, line, row, "handle")))
     return bots
 
@@ -224,9 +227,7 @@ def load_contacts(path: Path) -> list[tuple[str, str, str]]:
         return []
     contacts = []
     for line, row in _read_csv(path, ("platform", "handle", "name")):
-        platform = _nonempty(path, line, row, "platform")
-        if platform not in PLATFORMS:
-            raise ConfigError(path, f"line {line}", f"unknown platform '{platform}'; expected one of {list(PLATFORMS)}")
+        platform = _platform(path, line, row)
         contacts.append((platform, _nonempty(path, line, row, "handle"), _nonempty(path, line, row, "name")))
     return contacts
 
@@ -240,9 +241,7 @@ def load_groups(path: Path, staff_ids: set[str], calendars: set[str]) -> list[Gr
         if group_id in ids:
             raise ConfigError(path, f"line {line}", f"group_id {group_id} already used on line {ids[group_id]}")
         ids[group_id] = line
-        platform = _nonempty(path, line, row, "platform")
-        if platform not in PLATFORMS:
-            raise ConfigError(path, f"line {line}", f"unknown platform '{platform}'; expected one of {list(PLATFORMS)}")
+        platform = _platform(path, line, row)
         source_key = _nonempty(path, line, row, "source_key")
         if (platform, source_key) in keys:
             raise ConfigError(path, f"line {line}", f"{platform} source_key {source_key} is already group on line {keys[(platform, source_key)]}")

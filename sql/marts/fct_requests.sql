@@ -217,49 +217,50 @@ answered as (
         on groups.group_id = bursts.group_id
 ),
 
--- Open minutes elapsed on the group's calendar up to an instant (see int_calendar__open_intervals).
-clock_opened as (
-    select answered.group_id, answered.member_key, answered.burst_number,
-           coalesce(intervals.cumulative_minutes_before + least(
-               intervals.open_minutes,
-               date_diff('second', intervals.opens_at, answered.opened_at) / 60.0
-           ), 0) as open_minutes_until
-    from answered
-    asof left join intermediate.int_calendar__open_intervals as intervals
-        on intervals.calendar_id = answered.calendar_id
-        and answered.opened_at >= intervals.opens_at
+-- Open minutes elapsed on the group's calendar up to each instant (see int_calendar__open_intervals):
+-- one ASOF join over both instants of every request.
+instants as (
+    select group_id, member_key, burst_number, calendar_id, instant.*
+    from answered,
+        unnest([
+            {'instant_kind': 'opened', 'instant_at': opened_at},
+            {'instant_kind': 'responded', 'instant_at': responded_at}
+        ]) as instants(instant)
+    where instant.instant_at is not null
 ),
 
-clock_responded as (
-    select answered.group_id, answered.member_key, answered.burst_number,
-           coalesce(intervals.cumulative_minutes_before + least(
-               intervals.open_minutes,
-               date_diff('second', intervals.opens_at, answered.responded_at) / 60.0
-           ), 0) as open_minutes_until
-    from answered
-    asof left join intermediate.int_calendar__open_intervals as intervals
-        on intervals.calendar_id = answered.calendar_id
-        and answered.responded_at >= intervals.opens_at
-    where answered.responded_at is not null
+clock as (
+    select
+        instants.group_id, instants.member_key, instants.burst_number,
+        max(case when instants.instant_kind = 'opened' then instants.open_minutes_until end) as opened_minutes,
+        max(case when instants.instant_kind = 'responded' then instants.open_minutes_until end) as responded_minutes
+    from (
+        select instants.*,
+               coalesce(intervals.cumulative_minutes_before + least(
+                   intervals.open_minutes,
+                   date_diff('second', intervals.opens_at, instants.instant_at) / 60.0
+               ), 0) as open_minutes_until
+        from instants
+        asof left join intermediate.int_calendar__open_intervals as intervals
+            on intervals.calendar_id = instants.calendar_id
+            and instants.instant_at >= intervals.opens_at
+    ) as instants
+    group by all
 ),
 
 timed as (
     select
         answered.*,
-        clock_responded.open_minutes_until - clock_opened.open_minutes_until as response_business_minutes,
+        clock.responded_minutes - clock.opened_minutes as response_business_minutes,
         date_diff('second', answered.opened_at, answered.responded_at) / 60.0 as response_calendar_minutes,
         lead(answered.opened_at) over (
             partition by answered.group_id, answered.member_key order by answered.burst_number
         ) as next_request_opened_at
     from answered
-    inner join clock_opened
-        on clock_opened.group_id = answered.group_id
-        and clock_opened.member_key = answered.member_key
-        and clock_opened.burst_number = answered.burst_number
-    left join clock_responded
-        on clock_responded.group_id = answered.group_id
-        and clock_responded.member_key = answered.member_key
-        and clock_responded.burst_number = answered.burst_number
+    inner join clock
+        on clock.group_id = answered.group_id
+        and clock.member_key = answered.member_key
+        and clock.burst_number = answered.burst_number
 ),
 
 final as (

@@ -1,0 +1,151 @@
+"""The `kpi` command end to end, as a user runs it (a real subprocess, a real DuckDB file)."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.publish import HR_COLUMNS
+
+KPI = [sys.executable, "-m", "pipelines.cli"]
+
+
+def kpi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*KPI, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def counts(out: Path) -> tuple:
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute("""
+            select (select count(*) from raw.chat_messages), (select count(*) from raw.ingest_quarantine),
+                   (select count(*) from staging.stg_chat__messages where is_counted),
+                   (select count(*) from marts.fct_requests),
+                   (select string_agg(staff_id || coalesce(final_grade, '-'), ',' order by staff_id, quarter)
+                    from marts.fct_grades__staff)
+        """).fetchall()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    out = tmp_path_factory.mktemp("run") / "out"
+    result = kpi("run", "--data", str(Path(__file__).resolve().parents[1] / "data_samples"), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, result
+
+
+def test_run_publishes_every_complete_quarter(sample_run):
+    out, result = sample_run
+    for quarter in ("2026-Q2", "2026-Q3"):
+        path = out / "published" / "grades" / quarter / "grades.csv"
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 BOM so Excel shows Chinese"
+        assert str(path) in result.stdout
+    assert not (out / "published" / "grades" / "2026-Q4").exists(), "Q4 is incomplete in the samples"
+    assert (out / "dashboards" / "index.html").exists()
+    for words in ("messages loaded", "quarantined", "requests", "staff graded", "dashboard"):
+        assert words in result.stdout
+
+
+def test_grade_file_has_one_row_per_active_staff_with_spec_columns(sample_run):
+    out, _ = sample_run
+    roster = list(csv.DictReader((Path(__file__).resolve().parents[1] / "data_samples/config/roster.csv").open(encoding="utf-8")))
+    with (out / "published/grades/2026-Q2/grades.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0].keys()) == HR_COLUMNS
+    active_q2 = {r["staff_id"] for r in roster if r["active_from"] <= "2026-06-30" and (not r["active_to"] or r["active_to"] >= "2026-04-01")}
+    assert sorted(r["staff_id"] for r in rows) == sorted(active_q2)
+    for row in rows:
+        assert row["quarter"] == "2026-Q2" and row["revision"] == "1" and row["rubric_version"] == "2026.1"
+        assert (row["final_grade"] in {"excellent", "good", "pass", "fail"}) != bool(row["not_rated_reason"])
+    # privacy: no member handles or message text in the HR file
+    text = (out / "published/grades/2026-Q2/grades.csv").read_text(encoding="utf-8-sig")
+    contacts = list(csv.DictReader((Path(__file__).resolve().parents[1] / "data_samples/config/contacts.csv").open(encoding="utf-8")))
+    assert contacts
+    for contact in contacts:
+        assert contact["handle"] not in text and contact["name"] not in text
+    assert "请问" not in text
+
+
+def test_corrupted_line_is_quarantined_and_rerun_counts_the_same(sample_copy, tmp_path):
+    export = sorted((sample_copy / "exports" / "wecom").rglob("2026-07.jsonl"))[0]
+    with export.open("a", encoding="utf-8") as handle:
+        handle.write('{"msgid": "x1", "msgtime": "not a time", "from": "wm1"\n')
+    out = tmp_path / "out"
+    first = kpi("run", "--data", str(sample_copy), "--out", str(out))
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "quarantined" in first.stdout and export.name in first.stdout
+    before = counts(out)
+    assert before[1] == 1
+    second = kpi("run", "--data", str(sample_copy), "--out", str(out))
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert counts(out) == before, "re-running the same input never double-counts"
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (("roster.csv", "customer_service", "astronaut", 1), "roster.csv line 4: unknown role 'astronaut'"),
+        (("groups.csv", "customer_service", "vip", 1), "groups.csv line 2: unknown category 'vip'"),
+        (("rubric.yaml", "activity: 0.2, content_quality: 0.2", "activity: 0.3, content_quality: 0.2", 1),
+         "dimension weights sum to 1.1"),
+        (("groups.csv", ",S003,", ",S999,", 1), "owner_staff_id S999 is not in roster.csv"),
+    ],
+)
+def test_config_errors_are_one_actionable_line(sample_copy, tmp_path, edit, expected):
+    name, old, new, count = edit
+    path = sample_copy / "config" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    result = kpi("run", "--data", str(sample_copy), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2
+
+
+def test_duplicate_handle_claim_is_rejected(sample_copy, tmp_path):
+    handles = sample_copy / "config" / "handles.csv"
+    handles.write_text(handles.read_text(encoding="utf-8") + "S004,wecom,zhangwei,,\n", encoding="utf-8")
+    result = kpi("run", "--data", str(sample_copy), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "handle wecom:zhangwei is claimed by" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_data_folder_and_bad_quarter(tmp_path):
+    result = kpi("run", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "data folder not found" in result.stderr
+    result = kpi("run", "--data", str(tmp_path), "--out", str(tmp_path / "out"), "--quarter", "2026-Q5")
+    assert result.returncode == 2 and "not a quarter like 2026-Q3" in result.stderr
+
+
+def test_unreadable_export_names_the_file(sample_copy, tmp_path):
+    bad = sample_copy / "exports" / "telegram" / "broken" / "result.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text('{"name": "x", "type": "private_supergroup", "id": 1, "messages": [', encoding="utf-8")
+    result = kpi("run", "--data", str(sample_copy), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "exports/telegram/broken/result.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_locked_warehouse_fails_fast(sample_copy, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect(r'{out / 'warehouse.duckdb'}'); print('ok', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        result = kpi("run", "--data", str(sample_copy), "--out", str(out))
+        assert result.returncode == 2
+        assert "another process holds the warehouse" in result.stderr
+    finally:
+        holder.kill()

@@ -1,0 +1,84 @@
+"""Config validation: each mistake is one error naming the file, the line or key, and the fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import calendar_tables, load_calendars, load_data_config
+from pipelines.errors import ConfigError
+from pipelines.rubric import lexicon_pattern, load_rubric
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data_samples"
+
+
+def _copy_rubric(tmp_path: Path, old: str, new: str) -> Path:
+    path = tmp_path / "rubric.yaml"
+    text = (SAMPLES / "config" / "rubric.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_sample_config_is_valid():
+    config = load_data_config(SAMPLES)
+    assert len(config.staff) >= 12 and len({s.role for s in config.staff}) >= 3
+    assert {g.category for g in config.groups} == {"customer_service", "promotion", "staff", "partner"}
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("staff_messages:          {floor: 100, target: 600", "staff_mesages:          {floor: 100, target: 600",
+         "unknown staff metric"),
+        ("response_rate:           {floor: 0.6, target: 0.98", "response_rate:           {floor: 0.6, target: 0.6",
+         "floor and target are both 0.6"),
+        ("median_response_business_minutes: {floor: 60, target: 10", "median_response_business_minutes: {floor: 10, target: 60",
+         "lower is better for this metric"),
+        ("{grade: good, min_score: 75}", "{grade: good, min_score: 95}", "highest first"),
+    ],
+)
+def test_rubric_errors(tmp_path, old, new, message):
+    with pytest.raises(ConfigError, match=message):
+        load_rubric(_copy_rubric(tmp_path, old, new))
+
+
+def test_lexicon_pattern_latin_whole_words_chinese_substrings():
+    import re
+
+    pattern = lexicon_pattern(["can i", "吗", "?"]).replace("(?i)", "")
+    assert re.search(pattern, "Can I pay?".lower())
+    assert re.search(pattern, "好吗")
+    assert not re.search(pattern, "scan it")
+
+
+def test_calendar_statutory_holidays_and_makeup_days():
+    calendars = load_calendars(SAMPLES / "config" / "calendar.yaml")
+    days, intervals, warnings = calendar_tables(calendars, dt.date(2026, 9, 18), dt.date(2026, 10, 10))
+    types = dict(zip(days["local_date"].to_list(), days["day_type"].to_list()))
+    assert types[dt.date(2026, 9, 20)] == "makeup_workday"
+    assert types[dt.date(2026, 10, 1)] == "holiday"
+    assert types[dt.date(2026, 10, 10)] == "makeup_workday"
+    assert types[dt.date(2026, 9, 19)] == "weekend"
+    first = intervals.filter(intervals["local_date"] == dt.date(2026, 9, 18)).row(0, named=True)
+    assert first["opens_at"].hour == 1  # 09:00 Asia/Shanghai is 01:00 UTC
+    assert warnings == []
+
+
+def test_calendar_errors(tmp_path):
+    path = tmp_path / "calendar.yaml"
+    path.write_text("calendars:\n  c:\n    weekly_hours:\n      mon: ['18:00-09:00']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="ends before it starts"):
+        load_calendars(path)
+
+
+def test_unknown_group_calendar(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES / "config", data / "config")
+    groups = data / "config" / "groups.csv"
+    groups.write_text(groups.read_text(encoding="utf-8").replace(",cn_office", ",nowhere", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"groups.csv line 2: unknown calendar_id 'nowhere'"):
+        load_data_config(data)

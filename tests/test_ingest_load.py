@@ -1,0 +1,44 @@
+"""Loading exports into the warehouse: idempotent per file, de-duplicated across overlapping files."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.conftest import materialize_all, query
+
+
+def test_overlapping_and_reloaded_exports_count_once(sample_copy, tmp_path):
+    out = tmp_path / "out"
+    materialize_all(sample_copy, out)
+    counted = "select count(*) from staging.stg_chat__messages where is_counted"
+    before = query(out, counted)
+    raw_before = query(out, "select count(*) from raw.chat_messages")
+    # the sample's monthly WeCom files share a day: raw keeps both copies, staging one
+    assert raw_before[0][0] > query(out, "select count(*) from staging.stg_chat__messages")[0][0]
+
+    # re-deliver one export under a second name: raw grows, counted messages do not
+    export = sorted((sample_copy / "exports" / "wecom").rglob("2026-05.jsonl"))[0]
+    shutil.copy(export, export.with_name("2026-05-redelivered.jsonl"))
+    materialize_all(sample_copy, out)
+    assert query(out, counted) == before
+    assert query(out, "select count(*) from raw.chat_messages")[0][0] > raw_before[0][0]
+
+    # remove it again: its rows leave with it; running once more changes nothing
+    export.with_name("2026-05-redelivered.jsonl").unlink()
+    materialize_all(sample_copy, out)
+    materialize_all(sample_copy, out)
+    assert query(out, "select count(*) from raw.chat_messages") == raw_before
+    assert query(out, counted) == before
+    assert query(out, "select count(*) from raw.source_files where source_file like '%redelivered%'") == [(0,)]
+
+
+def test_recalled_and_bot_messages_leave_the_counts(sample_copy, tmp_path):
+    out = tmp_path / "out"
+    materialize_all(sample_copy, out)
+    recalled, bots = query(out, """
+        select count(*) filter (where is_recalled), count(*) filter (where is_bot)
+        from staging.stg_chat__messages
+    """)[0]
+    assert recalled >= 1 and bots >= 1
+    assert query(out, "select count(*) from staging.stg_chat__messages where is_counted and (is_recalled or is_bot)") == [(0,)]
+    assert query(out, "select count(*) from staging.stg_chat__messages where group_category = 'unassigned'")[0][0] > 0
