@@ -77,11 +77,22 @@ def chat_exports(context: dg.AssetExecutionContext, warehouse: Warehouse, paths:
             f"{len(report.files)} export files: {len(parsed)} parsed, {len(report.files) - len(parsed)} unchanged, "
             f"{len(report.removed)} removed"
         )
+        registered = {(g.platform, g.source_key) for g in config.groups}
+        unregistered = [
+            f"{platform}:{source_key}"
+            for platform, source_key in con.execute(
+                "select distinct platform, source_key from raw.chat_messages order by all").fetchall()
+            if (platform, source_key) not in registered
+        ]
+        for source in unregistered:
+            context.log.warning(f"exports of {source} match no group in config/groups.csv; loaded as unassigned")
         per_file = pl.DataFrame(report.files).drop("sha256") if report.files else pl.DataFrame()
         for name in ("chat_messages", "chat_events", "ingest_quarantine", "source_files"):
             metadata = table_metadata(con, f"raw.{name}")
             if name == "source_files" and per_file.height:
                 metadata["files"] = dg.MetadataValue.md(markdown_table(per_file))
+            if name == "chat_messages":
+                metadata["unregistered_groups"] = dg.MetadataValue.json(unregistered)
             if name == "ingest_quarantine":
                 metadata["quarantined_this_run"] = sum(f["quarantined"] for f in parsed)
             yield dg.MaterializeResult(asset_key=["raw", name], metadata=metadata)
@@ -109,7 +120,9 @@ def business_calendar(context: dg.AssetExecutionContext, warehouse: Warehouse, p
         end = (last or today) + dt.timedelta(days=90)
         days, intervals, warnings = calendar_tables(config.calendars, start, end)
         for warning in warnings:
-            context.log.warning(warning)
+            # Years only in the padding after the data matter just for answers given that late.
+            in_data = last is None or any(str(year) in warning for year in range(start.year, last.year + 1))
+            (context.log.warning if in_data else context.log.info)(warning)
         _write(con, "raw.calendar_days", days)
         _write(con, "raw.calendar_open_intervals", intervals)
         yield dg.MaterializeResult(asset_key=["raw", "calendar_days"],

@@ -59,15 +59,33 @@ class TerminalProgress(Progress):
             self._bar.stop()
 
 
-def _user_error(exc: BaseException) -> BaseException | None:
-    """The user-facing error inside a Dagster failure, if there is one."""
-    seen = exc
-    while seen is not None:
-        if isinstance(seen, (KpiError, ExportReadError)):
-            return seen
-        user = getattr(seen, "user_exception", None)
-        seen = user if user is not None and user is not seen else seen.__cause__
-    return None
+#: Exceptions that describe a problem with the user's inputs (their message is the whole story).
+USER_ERRORS = {"ConfigError", "KpiError", "WarehouseLockedError", "ExportReadError", "Failure"}
+
+
+class RunFailed(KpiError):
+    """A Dagster run failed; the message says why in one line."""
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    """One line for a failed run: the failed blocking checks with their counts, else the user error."""
+    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    if failed_checks:
+        parts = []
+        for evaluation in failed_checks:
+            rows = evaluation.metadata.get("failing_rows")
+            count = f" ({rows.value} failing rows)" if rows is not None else ""
+            parts.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}{count}")
+        return "blocking check failed, nothing was published: " + "; ".join(parts)
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error is not None:
+            if error.cls_name in USER_ERRORS:
+                return error.message.strip().removeprefix(f"{error.cls_name}: ")
+            error = error.cause
+    first = result.get_step_failure_events()
+    detail = first[0].step_failure_data.error.message.strip().splitlines()[0] if first else "unknown failure"
+    return f"run failed in an unexpected way ({detail}); re-run with the Dagster UI (`make dev`) to see the step log"
 
 
 def _fail(message: str) -> None:
@@ -76,15 +94,23 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+#: Dagster's step log is for the UI (`make dev`); the terminal gets one error line or the summary.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
 def _materialize(selection, resources_: dict, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
+    result = dg.materialize(
         [*all_assets, *sql_checks],
         selection=selection,
+        run_config=QUIET_RUN_CONFIG,
         resources=resources_,
         partition_key=partition_key,
         instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=True,
+        raise_on_error=False,
     )
+    if not result.success:
+        raise RunFailed(_failure_message(result))
+    return result
 
 
 def _summary(warehouse: Warehouse, published: list[Path], dashboard: Path) -> None:
@@ -109,13 +135,20 @@ def _summary(warehouse: Warehouse, published: list[Path], dashboard: Path) -> No
             from marts.fct_grades__staff where quarter_is_complete group by quarter order by quarter
             """
         ).fetchall()
+        unregistered = con.execute(
+            "select group_id, count(*) from staging.stg_chat__messages where group_category = 'unassigned' "
+            "group by all order by 1"
+        ).fetchall()
         quarantined = con.execute(
             "select source_file, count(*) from raw.ingest_quarantine group by all order by 1"
         ).fetchall()
-    out = Console()
+    out = Console(soft_wrap=True)
     out.print(f"messages loaded   {counts[0]:>8,}  from {counts[3]} export files")
     out.print(f"quarantined       {counts[1]:>8,}" + ("" if not quarantined else "  (" + ", ".join(f"{f}: {n}" for f, n in quarantined) + ")"))
     out.print(f"requests          {counts[2]:>8,}")
+    for group_id, messages in unregistered:
+        out.print(f"[yellow]warning:[/] {messages:,} messages from a group not in config/groups.csv, "
+                  f"loaded as unassigned (not scored): {group_id}", highlight=False)
     table = Table("quarter", "staff graded", "excellent", "good", "pass", "fail", "not rated", box=None)
     for row in grades:
         table.add_row(*(str(v) for v in row))
@@ -155,13 +188,8 @@ def run(
         for q in [quarter] if quarter else complete:
             _materialize(dg.AssetSelection.assets(publish.hr_grades), resources_, partition_key_from_quarter(q))
             published.append(out / "published" / "grades" / q / "grades.csv")
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - turned into one actionable line below
-        user = _user_error(exc)
-        if user is None:
-            raise
-        _fail(str(user))
+    except (KpiError, ExportReadError) as exc:
+        _fail(str(exc))
     _summary(warehouse, published, out / "dashboards" / "index.html")
 
 
