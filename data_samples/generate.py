@@ -1249,14 +1249,16 @@ def generate(out: Path, seed: int = DEFAULT_SEED) -> list[tuple[GroupSpec, int]]
         if spec.platform == "wecom":
             contacts |= {("wecom", m.handle, name) for m in sim.members for _, name in m.names}
             write_wecom(out, spec, wecom_lines(spec, msgs, rng, sim.recipients))
-        else:
+        else:  # Telegram `@username` mentions name neither the user id nor the display name
+            contacts |= {("telegram", m.handle, m.username) for m in sim.members if m.username}
             path = out / "exports" / "telegram" / spec.slug / "result.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(telegram_export(spec, msgs, rng), ensure_ascii=False, indent=1) + "\n",
                             encoding="utf-8")
         counts.append((spec, len(msgs)))
-    # The WeCom archive names nobody: staff write `@刘姐`, the record says `from: wm…`. Real deployments
-    # export these names from `externalcontact/get`; the pipeline needs them to match @-mentions.
+    # The WeCom archive names nobody: staff write `@刘姐`, the record says `from: wm…`; Telegram exports
+    # carry no @usernames. Real deployments export these from the platforms' contact APIs; the pipeline
+    # needs them to match @-mentions to requesters.
     write_csv(out / "config" / "contacts.csv", ("platform", "handle", "name"), sorted(contacts))
     return counts
 
