@@ -117,6 +117,12 @@ def render_page(grades: pl.DataFrame, *, lang: str = "en") -> str:
 <main>
 {body}
 </main>
+<script>
+  // Charts are drawn before the grid settles; fit each one to its card once the page has laid out.
+  window.addEventListener("load", function () {{
+    document.querySelectorAll(".plotly-graph-div").forEach(function (div) {{ Plotly.Plots.resize(div); }});
+  }});
+</script>
 </body>
 </html>
 """
@@ -254,7 +260,7 @@ main {{ max-width: 1280px; margin: 0 auto; padding: 24px 32px 48px; }}
   gap: 16px;
   align-items: start;
 }}
-.card {{ margin: 0; padding: 16px; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }}
+.card {{ min-width: 0; margin: 0; padding: 16px; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }}
 .card figcaption, .card h3 {{ margin: 0 0 8px; font-size: 15px; font-weight: 600; }}
 .table-card {{ margin-top: 16px; overflow-x: auto; }}
 table {{ width: 100%; border-collapse: collapse; font-size: 14px; }}
