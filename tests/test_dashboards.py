@@ -174,9 +174,9 @@ def test_hostile_text_is_escaped_and_inert(grades: pl.DataFrame, tmp_path: Path)
     assert "<img" not in page.lower()
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
-    # The head script plus one per chart (two charts per quarter, two quarters): a name that
-    # closed a figure's <script> would add one; the img payload would add an <img> element.
-    assert len(parsed.named("script")) == 1 + 2 * 2
+    # The head script, one per chart (two charts per quarter, two quarters) and the resize script at
+    # the end: a name that closed a figure's <script> would add one; the img payload an <img> element.
+    assert len(parsed.named("script")) == 1 + 2 * 2 + 1
     assert not parsed.named("img")
     # Escaped, yet shown to the reader exactly as typed.
     cells = {cell for row in parsed.rows for cell in row}
