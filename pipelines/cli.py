@@ -7,6 +7,7 @@ what was expected) and a non-zero exit, never a bare traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +20,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, T
 from rich.table import Table
 
 from assets import publish
+from assets.ingest.detect import parse_file
 from assets.ingest.errors import ExportReadError
+from assets.ingest.load import is_export_candidate
 from pipelines.config import load_data_config
 from pipelines.definitions import all_assets, resources
 from pipelines.errors import KpiError
@@ -191,6 +194,78 @@ def run(
     except (KpiError, ExportReadError) as exc:
         _fail(str(exc))
     _summary(warehouse, published, out / "dashboards" / "index.html")
+
+
+def _inspect_file(path: Path, rel_path: str, fmt: str | None, source_tz: str, staff_handles: set[tuple[str, str]]) -> dict:
+    result = parse_file(path, rel_path=rel_path, format=fmt, source_tz=source_tz)
+    messages = result.messages
+    senders = messages.select("platform", "sender_handle").unique().drop_nulls()
+    matched = sum((platform, handle) in staff_handles for platform, handle in senders.iter_rows())
+    first_at = messages["sent_at"].min() if messages.height else None
+    last_at = messages["sent_at"].max() if messages.height else None
+    return {
+        "file": rel_path,
+        "format": result.format,
+        "encoding": result.encoding,
+        "timezone_assumed": result.timezone_assumed,
+        "messages": messages.height,
+        "system_events": result.events.height,
+        "quarantined": result.quarantine.height,
+        "first_at": first_at.isoformat() if first_at else None,
+        "last_at": last_at.isoformat() if last_at else None,
+        "chats": messages["source_key"].n_unique() if messages.height else 0,
+        "distinct_senders": senders.height,
+        "senders_matched_to_staff": matched if staff_handles else None,
+        "quarantine_examples": result.quarantine.head(5).select(
+            "source_record_label", "reason", "raw_snippet").to_dicts(),
+        "warnings": result.warnings,
+    }
+
+
+@app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="An export file or a folder of exports.")],
+    data: Annotated[Path | None, typer.Option(help="Data folder whose roster handles senders are matched against.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Parser to use instead of detecting it from the content.")] = None,
+    timezone: Annotated[str, typer.Option(help="Time zone of exports that write local wall-clock time.")] = "Asia/Shanghai",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Check an export before dropping it in: format, encoding, counts, time range, senders."""
+    if not path.exists():
+        _fail(f"{path}: not found")
+    staff_handles: set[tuple[str, str]] = set()
+    try:
+        if data is not None:
+            staff_handles = {(h.platform, h.handle) for h in load_data_config(data).handles}
+        files = [path] if path.is_file() else [p for p in sorted(path.rglob("*")) if is_export_candidate(p, path)]
+        reports = []
+        for file in files:
+            rel = file.name if file == path else file.relative_to(path).as_posix()
+            try:
+                reports.append(_inspect_file(file, rel, format, timezone, staff_handles))
+            except ExportReadError as exc:
+                if path.is_file():
+                    raise
+                reports.append({"file": rel, "error": exc.reason})
+    except (KpiError, ExportReadError) as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(reports[0] if path.is_file() else {"files": reports}, ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table("file", "format", "encoding", "messages", "events", "quarantined", "first", "last", "senders",
+                  "staff", box=None)
+    for report in reports:
+        if "error" in report:
+            table.add_row(report["file"], "[red]unreadable[/]", "", "", "", "", report["error"])
+            continue
+        table.add_row(report["file"], report["format"], report["encoding"], str(report["messages"]),
+                      str(report["system_events"]), str(report["quarantined"]), str(report["first_at"] or "-"),
+                      str(report["last_at"] or "-"), str(report["distinct_senders"]),
+                      "-" if report["senders_matched_to_staff"] is None else str(report["senders_matched_to_staff"]))
+    Console(width=max(160, Console().width)).print(table)
+    for report in reports:
+        for warning in report.get("warnings", []):
+            Console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
 def main() -> None:

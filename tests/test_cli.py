@@ -149,3 +149,34 @@ def test_locked_warehouse_fails_fast(sample_copy, tmp_path):
         assert "another process holds the warehouse" in result.stderr
     finally:
         holder.kill()
+
+
+def test_inspect_json_for_a_file():
+    import json
+
+    samples = Path(__file__).resolve().parents[1] / "data_samples"
+    export = samples / "exports" / "telegram" / "channel_partners" / "result.json"
+    result = kpi("inspect", str(export), "--data", str(samples), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"format", "encoding", "messages", "system_events", "quarantined", "first_at", "last_at"} <= set(report)
+    assert report["format"] == "telegram" and report["encoding"] == "utf-8"
+    assert report["messages"] == sum(1 for m in json.loads(export.read_text(encoding="utf-8"))["messages"]
+                                     if m["type"] == "message")
+    assert report["first_at"] < report["last_at"]
+    assert 0 < report["senders_matched_to_staff"] < report["distinct_senders"]
+
+
+def test_inspect_folder_reports_unreadable_files(tmp_path):
+    import json
+
+    (tmp_path / "notes.txt").write_text("not an export", encoding="utf-8")
+    good = tmp_path / "room.jsonl"
+    good.write_text('{"msgid":"1","action":"send","from":"a","tolist":[],"roomid":"r","msgtime":1780000000000,'
+                    '"msgtype":"text","text":{"content":"hi"}}\nbroken\n', encoding="utf-8")
+    result = kpi("inspect", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    files = {f["file"]: f for f in json.loads(result.stdout)["files"]}
+    assert "cannot tell the export format" in files["notes.txt"]["error"]
+    assert (files["room.jsonl"]["messages"], files["room.jsonl"]["quarantined"]) == (1, 1)
+    assert kpi("inspect", str(tmp_path / "missing.json")).returncode == 2

@@ -71,6 +71,16 @@ class IngestReport:
         return [f for f in self.files if not f["skipped"]]
 
 
+#: Documentation that travels with exports and is not one.
+NOT_EXPORTS = {"readme.md", "readme.txt", "provenance.md"}
+
+
+def is_export_candidate(path: Path, root: Path) -> bool:
+    """A visible file under `root` that is not documentation."""
+    return (path.is_file() and path.name.lower() not in NOT_EXPORTS
+            and not any(part.startswith(".") for part in path.relative_to(root).parts))
+
+
 def scan_exports(data_dir: Path) -> list[ExportFile]:
     """Export files under `exports/`, sorted by path (the order de-duplication prefers)."""
     root = data_dir / "exports"
@@ -78,9 +88,7 @@ def scan_exports(data_dir: Path) -> list[ExportFile]:
         return []
     files = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        if path.name.lower() in {"readme.md", "provenance.md"}:
+        if not is_export_candidate(path, root):
             continue
         folder = path.relative_to(root).parts[0]
         files.append(ExportFile(path, path.relative_to(data_dir).as_posix(), folder if folder in PARSERS else None))
