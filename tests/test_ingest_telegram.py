@@ -133,7 +133,12 @@ def test_date_only_records_use_the_source_timezone() -> None:
 
 def test_broken_records_are_quarantined_and_nothing_else_is_lost() -> None:
     result = parse("broken_records.json")
-    assert result.messages["message_id"].to_list() == ["1", "9"]
+    # no id -> a content fingerprint; no from_id -> keyed by the sender's name
+    ids = result.messages["message_id"].to_list()
+    assert ids[0] == "1" and ids[1].startswith("fp:") and ids[2:] == ["8", "9"]
+    assert result.messages["sender_handle"].to_list()[2] == "name:Ghost"
+    again = parse("broken_records.json")
+    assert again.messages["message_id"].to_list() == ids, "fingerprints are stable"
     assert result.quarantine.select("source_record", "source_record_label", "reason").rows() == [
         (
             2,
@@ -141,12 +146,10 @@ def test_broken_records_are_quarantined_and_nothing_else_is_lost() -> None:
             'Telegram Desktop exported this message as type "unsupported" (content the exporter '
             "cannot represent); there is nothing to load",
         ),
-        (3, "messages[2]", "missing id (Telegram Desktop writes one on every message)"),
         (4, "messages[3]", "missing both date_unixtime and date"),
         (5, "messages[4]", 'date_unixtime is not epoch seconds (got "yesterday")'),
         (6, "messages[5]", 'date is not YYYY-MM-DDTHH:MM:SS (got "04/05/2026 09:30")'),
         (7, "messages[6]", "expected a message object, found a JSON string"),
-        (8, "messages[7]", "missing from_id (the sender id)"),
     ]
     assert result.quarantine["raw_snippet"][0] == '{"id":2,"type":"unsupported"}'
     assert result.timezone_assumed is None  # the date-only record was quarantined
@@ -209,22 +212,9 @@ def _message_objects(node: Any, in_messages: bool = False) -> Iterator[dict[str,
             yield from _message_objects(item, in_messages)
 
 
-#: Records of the real sample files that are genuinely broken: the chat-miner fixtures are
-#: minimal hand-made files without message `id` or `from_id`, which Telegram Desktop always
-#: writes; without them a message can neither be deduplicated nor attributed to a sender.
-_NO_ID_NO_SENDER = (
-    "missing id (Telegram Desktop writes one on every message); missing from_id (the sender id)"
-)
-REAL_QUARANTINE: dict[str, dict[str, str]] = {
-    "chat-miner/test_single_export.json": {
-        "messages[0]": _NO_ID_NO_SENDER,
-        "messages[1]": _NO_ID_NO_SENDER,
-    },
-    "chat-miner/test_batch_export.json": {
-        "chats.list[0].messages[0]": _NO_ID_NO_SENDER,
-        "chats.list[0].messages[1]": _NO_ID_NO_SENDER,
-    },
-}
+#: Genuinely broken records in the real files, with their reason: none. (The chat-miner fixtures
+#: lack `id` and `from_id`; they load with content fingerprints and name-keyed senders.)
+REAL_QUARANTINE: dict[str, dict[str, str]] = {}
 REAL_FILES = [
     "chat-analytics/DM_2A_7M.json",
     "chat-analytics/MultiChat_2C_6M.json",

@@ -155,9 +155,6 @@ checked as (
                     when record_type not in ('message', 'service') then
                         'type is "' || record_type || '"; expected message or service'
                 end,
-                case when record_id is null then
-                    'missing id (Telegram Desktop writes one on every message)'
-                end,
                 case
                     when unixtime_text is null and date_text is null then
                         'missing both date_unixtime and date'
@@ -166,8 +163,8 @@ checked as (
                     when unixtime_text is null and local_at is null then
                         'date is not YYYY-MM-DDTHH:MM:SS (got "' || date_text || '")'
                 end,
-                case when record_type = 'message' and from_id is null then
-                    'missing from_id (the sender id)'
+                case when record_type = 'message' and from_id is null and from_name is null then
+                    'missing from_id and from (no sender)'
                 end
             ), '')
         end as problem,
@@ -175,7 +172,14 @@ checked as (
 )
 
 select
-    * exclude (msg, text_parts, plain_text, unix_at, local_at),
+    * exclude (msg, text_parts, plain_text, unix_at, local_at, record_id),
+    -- Records without an id (hand-made or trimmed exports) get a content fingerprint: stable across
+    -- re-exports of the same content, so overlapping files still de-duplicate.
+    coalesce(record_id, 'fp:' || md5(concat_ws(
+        '|', source_key, sent_at::varchar, coalesce(from_id, from_name), text,
+        row_number() over (partition by source_key, sent_at, coalesce(from_id, from_name), text order by source_record)
+    ))) as record_id,
+    record_id is null as has_fingerprint_id,
     left(msg::varchar, $snippet_chars) as raw_snippet,
 from checked
 order by chat_index, source_record
@@ -188,7 +192,8 @@ select
     source_name,
     record_id as message_id,
     sent_at,
-    from_id as sender_handle,
+    -- Exports without `from_id` (old or hand-made) still name the sender: key them by that name.
+    coalesce(from_id, 'name:' || from_name) as sender_handle,
     from_name as sender_name,
     case
         when attachment = 'sticker' then 'sticker'
