@@ -22,7 +22,7 @@ from assets.ingest.detect import PARSERS, parse_file
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, empty
 
 #: Bump when a parser changes what it produces, so unchanged files are parsed again.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 SOURCE_FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.String(),
