@@ -22,7 +22,7 @@ from rich.table import Table
 from assets import publish
 from assets.ingest.detect import parse_file
 from assets.ingest.errors import ExportReadError
-from assets.ingest.load import is_export_candidate
+from assets.ingest.load import export_units
 from pipelines.config import load_data_config
 from pipelines.definitions import all_assets, resources
 from pipelines.errors import KpiError
@@ -237,10 +237,9 @@ def inspect(
     try:
         if data is not None:
             staff_handles = {(h.platform, h.handle) for h in load_data_config(data).handles}
-        files = [path] if path.is_file() else [p for p in sorted(path.rglob("*")) if is_export_candidate(p, path)]
+        units = [(path, path.name)] if path.is_file() else [(u.path, u.rel_path) for u in export_units(path)]
         reports = []
-        for file in files:
-            rel = file.name if file == path else file.relative_to(path).as_posix()
+        for file, rel in units:
             try:
                 reports.append(_inspect_file(file, rel, format, timezone, staff_handles))
             except ExportReadError as exc:

@@ -81,7 +81,35 @@ def test_other_content_is_not_claimed(tmp_path: Path, content: str) -> None:
 
 
 def test_parsers_registry() -> None:
-    assert set(detect.PARSERS) == {"wecom", "telegram"}
+    assert set(detect.PARSERS) == {"wecom", "telegram", "wechat", "qq", "qq_qce", "whatsapp", "slack", "discord"}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("wecom/archive.jsonl", "wecom"),
+        ("wecom/archive_gb18030.jsonl", "wecom"),
+        ("telegram/group.json", "telegram"),
+        ("telegram/account.json", "telegram"),
+        ("wechat/20001234567@chatroom_0_5000.csv", "wechat"),
+        ("wechat/pywxdump_v2_chat.csv", "wechat"),
+        ("wechat/客户群A_utf8.csv", "wechat"),
+        ("wechat/客户群B.csv", "wechat"),
+        ("wechat/memotrace_v3_gbk.csv", "wechat"),
+        ("qq/export_all.txt", "qq"),
+        ("qq/no_header_lf.txt", "qq"),
+        ("qq/qce_group.json", "qq_qce"),
+        ("whatsapp/WhatsApp Chat with Staff Group.txt", "whatsapp"),
+        ("whatsapp/us_12h.txt", "whatsapp"),
+        ("whatsapp/klo.txt", "whatsapp"),
+        ("whatsapp/utf16_crlf.txt", "whatsapp"),
+        ("slack/export/channels.json", "slack"),
+        ("discord/group.json", "discord"),
+        ("whatsapp/not_whatsapp.txt", None),
+    ],
+)
+def test_every_format_is_detected_from_its_content(fixture: str, expected: str | None) -> None:
+    assert detect.detect_format(FIXTURES / fixture) == expected
 
 
 def test_parse_file_detects_and_conforms() -> None:
@@ -103,14 +131,14 @@ def test_parse_file_rejects_unknown_content(tmp_path: Path) -> None:
     with pytest.raises(ExportReadError) as caught:
         detect.parse_file(path, rel_path="exports/notes.txt")
     assert str(caught.value) == (
-        "exports/notes.txt: cannot tell the export format of this file; expected WeCom JSONL or "
-        "Telegram result.json — pass --format"
+        "exports/notes.txt: cannot tell the export format of this file; expected one of the supported "
+        "exports (discord, qq, qq_qce, slack, telegram, wechat, wecom, whatsapp) — pass --format"
     )
 
 
 def test_parse_file_rejects_an_unknown_format_name(tmp_path: Path) -> None:
-    with pytest.raises(ExportReadError, match="unknown format 'qq'; expected one of telegram, wecom"):
-        detect.parse_file(write(tmp_path, "x.txt", "hi"), rel_path="x.txt", format="qq")
+    with pytest.raises(ExportReadError, match="unknown format 'icq'; expected one of discord, qq, qq_qce"):
+        detect.parse_file(write(tmp_path, "x.txt", "hi"), rel_path="x.txt", format="icq")
 
 
 TEXT = '{"msgid":"1","text":{"content":"你好，客服"}}\n'

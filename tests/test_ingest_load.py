@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from tests.conftest import materialize_all, query
 
@@ -42,3 +43,27 @@ def test_recalled_and_bot_messages_leave_the_counts(sample_copy, tmp_path):
     assert recalled >= 1 and bots >= 1
     assert query(out, "select count(*) from staging.stg_chat__messages where is_counted and (is_recalled or is_bot)") == [(0,)]
     assert query(out, "select count(*) from staging.stg_chat__messages where group_category = 'unassigned'")[0][0] > 0
+
+
+def test_slack_folder_export_is_one_unit_and_reloads_idempotently(tmp_path):
+    import duckdb
+
+    from assets.ingest.load import sync_exports
+
+    data = tmp_path / "data"
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    shutil.copytree(fixtures / "slack" / "export", data / "exports" / "slack" / "workspace")
+    shutil.copy(fixtures / "wecom" / "archive.jsonl", data / "exports" / "archive.jsonl")
+    con = duckdb.connect()
+    first = sync_exports(con, data, source_timezone=lambda _: "Asia/Shanghai")
+    units = {f["source_file"]: f["format"] for f in first.files}
+    assert units == {"exports/archive.jsonl": "wecom", "exports/slack/workspace/channels.json": "slack"}
+    counts = con.execute("select count(*) from raw.chat_messages").fetchall()
+    second = sync_exports(con, data, source_timezone=lambda _: "Asia/Shanghai")
+    assert all(f["skipped"] for f in second.files)
+    # a changed day file changes the unit's hash: the export is parsed again, not added twice
+    day_file = sorted((data / "exports" / "slack" / "workspace").rglob("20*.json"))[0]
+    day_file.write_text(day_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    third = sync_exports(con, data, source_timezone=lambda _: "Asia/Shanghai")
+    assert [f["source_file"] for f in third.parsed] == ["exports/slack/workspace/channels.json"]
+    assert con.execute("select count(*) from raw.chat_messages").fetchall() == counts

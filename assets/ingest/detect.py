@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from collections.abc import Callable
 from typing import Protocol
 
-from assets.ingest import telegram, wecom
+from assets.ingest import discord, qq_qce, qq_txt, slack, telegram, wechat, wecom, whatsapp
 from assets.ingest.encoding import read_head
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import ParseResult
@@ -43,16 +44,39 @@ class Parser(Protocol):
 PARSERS: dict[str, Parser] = {
     "wecom": wecom.parse,
     "telegram": telegram.parse,
+    "wechat": wechat.parse,
+    "qq": qq_txt.parse,
+    "qq_qce": qq_qce.parse,
+    "whatsapp": whatsapp.parse,
+    "slack": slack.parse,
+    "discord": discord.parse,
 }
+
+#: Content sniffers, most specific first: several formats are JSON objects with a message array,
+#: so the ones with distinctive keys (Telegram, QCE, Discord) are tried before looser text rules.
+_SNIFFERS: list[tuple[str, Callable[[str], bool]]] = [
+    ("wecom", lambda head: _looks_like_wecom(head)),
+    ("telegram", lambda head: _looks_like_telegram(head)),
+    ("qq_qce", qq_qce.sniff),
+    ("discord", discord.sniff),
+    ("slack", slack.sniff),
+    ("wechat", wechat.sniff),
+    ("qq", qq_txt.sniff),
+    ("whatsapp", whatsapp.sniff),
+]
+
+#: What `--format` accepts, for error messages.
+FORMAT_NAMES = ", ".join(sorted(PARSERS))
 
 
 def detect_format(path: Path) -> str | None:
     """Name of the format the file's opening bytes look like, or None when nothing matches."""
+    if path.suffix.lower() == ".zip":
+        return "slack" if slack.sniff_zip(path) else None
     head = read_head(path)
-    if _looks_like_wecom(head):
-        return "wecom"
-    if _looks_like_telegram(head):
-        return "telegram"
+    for name, sniff in _SNIFFERS:
+        if sniff(head):
+            return name
     return None
 
 
@@ -68,8 +92,8 @@ def parse_file(
     if name is None:
         raise ExportReadError(
             rel_path,
-            "cannot tell the export format of this file; expected WeCom JSONL or Telegram "
-            "result.json — pass --format",
+            "cannot tell the export format of this file; expected one of the supported exports "
+            f"({FORMAT_NAMES}) — pass --format",
         )
     parser = PARSERS.get(name)
     if parser is None:

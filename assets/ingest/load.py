@@ -50,13 +50,26 @@ ProgressCallback = Callable[[str, int, int], None]  # (file, bytes done, bytes t
 
 @dataclass
 class ExportFile:
+    """One export unit: a file, or for a Slack folder export its `channels.json` standing for
+    every file of the folder (`members`, which the content hash covers)."""
+
     path: Path
     rel_path: str
     format_hint: str | None  # from the folder name exports/<format>/
+    members: tuple[Path, ...] = ()
 
     @property
     def size(self) -> int:
-        return self.path.stat().st_size
+        return sum(p.stat().st_size for p in (self.members or (self.path,)))
+
+    def sha256(self) -> str:
+        if not self.members:
+            return sha256_of(self.path)
+        digest = hashlib.sha256()
+        for member in self.members:
+            digest.update(member.relative_to(self.path.parent).as_posix().encode() + b"\0")
+            digest.update(sha256_of(member).encode())
+        return digest.hexdigest()
 
 
 @dataclass
@@ -81,18 +94,35 @@ def is_export_candidate(path: Path, root: Path) -> bool:
             and not any(part.startswith(".") for part in path.relative_to(root).parts))
 
 
+def _is_slack_folder(folder: Path) -> bool:
+    return (folder / "channels.json").is_file() and (folder / "users.json").is_file()
+
+
+def export_units(root: Path, base: Path | None = None) -> list[ExportFile]:
+    """Export units under `root`, sorted by path (the order de-duplication prefers); `rel_path` is
+    relative to `base` (default `root`). A Slack folder export is one unit, not hundreds of files.
+    A first-level folder named after a format (`exports/wecom/…`) names the parser of its files."""
+    base = base or root
+    slack_roots = sorted({p.parent for p in root.rglob("channels.json") if _is_slack_folder(p.parent)})
+    units = []
+    for root_dir in slack_roots:
+        members = tuple(p for p in sorted(root_dir.rglob("*")) if is_export_candidate(p, root_dir))
+        units.append(ExportFile(root_dir / "channels.json", (root_dir / "channels.json").relative_to(base).as_posix(),
+                                "slack", members))
+    for path in sorted(root.rglob("*")):
+        if not is_export_candidate(path, root) or any(r in path.parents for r in slack_roots):
+            continue
+        folder = path.relative_to(root).parts[0]
+        units.append(ExportFile(path, path.relative_to(base).as_posix(), folder if folder in PARSERS else None))
+    return sorted(units, key=lambda unit: unit.rel_path)
+
+
 def scan_exports(data_dir: Path) -> list[ExportFile]:
-    """Export files under `exports/`, sorted by path (the order de-duplication prefers)."""
+    """Export units under `data_dir/exports`, with paths relative to the data folder."""
     root = data_dir / "exports"
     if not root.is_dir():
         return []
-    files = []
-    for path in sorted(root.rglob("*")):
-        if not is_export_candidate(path, root):
-            continue
-        folder = path.relative_to(root).parts[0]
-        files.append(ExportFile(path, path.relative_to(data_dir).as_posix(), folder if folder in PARSERS else None))
-    return files
+    return export_units(root, data_dir)
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -104,6 +134,7 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
     for table, schema in RAW_TABLES.items():
         template = empty(schema)  # noqa: F841 - read by DuckDB's replacement scan below
         con.execute(f"create table if not exists {table} as select * from template")
@@ -145,7 +176,7 @@ def sync_exports(
     total = sum(f.size for f in files) or 1
     done = 0
     for export in files:
-        sha = sha256_of(export.path)
+        sha = export.sha256()
         skipped = loaded.get(export.rel_path) == (sha, PARSER_VERSION)
         entry = {"source_file": export.rel_path, "skipped": skipped, "sha256": sha, "size_bytes": export.size}
         if not skipped:
