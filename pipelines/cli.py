@@ -116,6 +116,30 @@ def _materialize(selection, resources_: dict, partition_key: str | None = None) 
     return result
 
 
+#: Up to this many export files are listed one by one; beyond it, per folder (and every file with
+#: quarantined records).
+LIST_FILES_UP_TO = 40
+
+
+def _print_file_counts(out: Console, per_file: list[tuple]) -> None:
+    """Messages, events and quarantined records per export file (per folder on big inputs)."""
+    table = Table("export", "format", "encoding", "messages", "events", "quarantined", box=None)
+    if len(per_file) <= LIST_FILES_UP_TO:
+        rows = per_file
+    else:
+        folders: dict[str, list] = {}
+        for source_file, fmt, encoding, messages, events, quarantined in per_file:
+            folder = source_file.rsplit("/", 1)[0] + f"/ ({{n}} files)"
+            entry = folders.setdefault(folder, [folder, fmt, encoding, 0, 0, 0, 0])
+            entry[3:7] = [entry[3] + messages, entry[4] + events, entry[5] + quarantined, entry[6] + 1]
+        rows = [(f.format(n=e[6]), *e[1:6]) for f, e in sorted(folders.items())]
+        rows += [row for row in per_file if row[5]]
+    for source_file, fmt, encoding, messages, events, quarantined in rows:
+        style = "yellow" if quarantined else None
+        table.add_row(source_file, fmt, encoding, f"{messages:,}", f"{events:,}", f"{quarantined:,}", style=style)
+    out.print(table)
+
+
 def _summary(warehouse: Warehouse, published: list[Path], dashboard: Path) -> None:
     with warehouse.connect(read_only=True) as con:
         counts = con.execute(
@@ -142,12 +166,17 @@ def _summary(warehouse: Warehouse, published: list[Path], dashboard: Path) -> No
             "select group_id, count(*) from staging.stg_chat__messages where group_category = 'unassigned' "
             "group by all order by 1"
         ).fetchall()
-        quarantined = con.execute(
-            "select source_file, count(*) from raw.ingest_quarantine group by all order by 1"
+        per_file = con.execute(
+            """
+            select source_file, format, encoding, messages, events, quarantined
+            from raw.source_files order by source_file
+            """
         ).fetchall()
-    out = Console(soft_wrap=True)
+    # Wide enough for full export paths even when stdout is a file or a pipe (rich assumes 80).
+    out = Console(soft_wrap=True, width=max(160, Console().width))
+    _print_file_counts(out, per_file)
     out.print(f"messages loaded   {counts[0]:>8,}  from {counts[3]} export files")
-    out.print(f"quarantined       {counts[1]:>8,}" + ("" if not quarantined else "  (" + ", ".join(f"{f}: {n}" for f, n in quarantined) + ")"))
+    out.print(f"quarantined       {counts[1]:>8,}  (details: table raw.ingest_quarantine, or `kpi inspect FILE`)")
     out.print(f"requests          {counts[2]:>8,}")
     for group_id, messages in unregistered:
         out.print(f"[yellow]warning:[/] {messages:,} messages from a group not in config/groups.csv, "
