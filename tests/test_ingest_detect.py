@@ -81,7 +81,7 @@ def test_other_content_is_not_claimed(tmp_path: Path, content: str) -> None:
 
 
 def test_parsers_registry() -> None:
-    assert set(detect.PARSERS) == {"wecom", "telegram", "wechat", "qq", "qq_qce", "whatsapp", "slack", "discord"}
+    assert set(detect.PARSERS) == {"wecom", "telegram", "wechat", "qq", "qq_qce", "qq_qce_txt", "whatsapp", "slack", "discord"}
 
 
 @pytest.mark.parametrize(
@@ -99,6 +99,7 @@ def test_parsers_registry() -> None:
         ("qq/export_all.txt", "qq"),
         ("qq/no_header_lf.txt", "qq"),
         ("qq/qce_group.json", "qq_qce"),
+        ("qq_qce_txt/group.txt", "qq_qce_txt"),
         ("whatsapp/WhatsApp Chat with Staff Group.txt", "whatsapp"),
         ("whatsapp/us_12h.txt", "whatsapp"),
         ("whatsapp/klo.txt", "whatsapp"),
@@ -132,7 +133,7 @@ def test_parse_file_rejects_unknown_content(tmp_path: Path) -> None:
         detect.parse_file(path, rel_path="exports/notes.txt")
     assert str(caught.value) == (
         "exports/notes.txt: cannot tell the export format of this file; expected one of the supported "
-        "exports (discord, qq, qq_qce, slack, telegram, wechat, wecom, whatsapp) — pass --format"
+        "exports (discord, qq, qq_qce, qq_qce_txt, slack, telegram, wechat, wecom, whatsapp) — pass --format"
     )
 
 

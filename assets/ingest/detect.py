@@ -13,7 +13,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Protocol
 
-from assets.ingest import discord, qq_qce, qq_txt, slack, telegram, wechat, wecom, whatsapp
+from assets.ingest import discord, qq_qce, qq_qce_txt, qq_txt, slack, telegram, wechat, wecom, whatsapp
 from assets.ingest.encoding import read_head
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import ParseResult
@@ -47,6 +47,7 @@ PARSERS: dict[str, Parser] = {
     "wechat": wechat.parse,
     "qq": qq_txt.parse,
     "qq_qce": qq_qce.parse,
+    "qq_qce_txt": qq_qce_txt.parse,
     "whatsapp": whatsapp.parse,
     "slack": slack.parse,
     "discord": discord.parse,
@@ -60,6 +61,7 @@ _SNIFFERS: list[tuple[str, Callable[[str], bool]]] = [
     ("qq_qce", qq_qce.sniff),
     ("discord", discord.sniff),
     ("slack", slack.sniff),
+    ("qq_qce_txt", qq_qce_txt.sniff),
     ("wechat", wechat.sniff),
     ("qq", qq_txt.sniff),
     ("whatsapp", whatsapp.sniff),
