@@ -180,3 +180,19 @@ def test_inspect_folder_reports_unreadable_files(tmp_path):
     assert "cannot tell the export format" in files["notes.txt"]["error"]
     assert (files["room.jsonl"]["messages"], files["room.jsonl"]["quarantined"]) == (1, 1)
     assert kpi("inspect", str(tmp_path / "missing.json")).returncode == 2
+
+
+@pytest.mark.shared
+def test_inspect_reads_every_real_export():
+    import json
+
+    real = Path(__file__).resolve().parents[2] / "shared" / "real_exports"
+    if not real.is_dir():
+        pytest.skip(f"{real} not found: the shared real-export samples sit beside the checkout in CI")
+    result = kpi("inspect", str(real), "--json")
+    assert result.returncode == 0, result.stderr
+    files = json.loads(result.stdout)["files"]
+    assert len(files) >= 40
+    unreadable = {f["file"]: f["error"] for f in files if "error" in f}
+    assert unreadable == {}
+    assert all(f["messages"] > 0 for f in files), [f["file"] for f in files if not f["messages"]]
