@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -347,8 +348,21 @@ def load_settings(path: Path) -> Settings:
 
 
 def load_data_config(data_dir: Path) -> DataConfig:
-    """Load and cross-validate every config file of a data folder."""
+    """Load and cross-validate every config file of a data folder.
+
+    Several assets of one run need the config; the result is cached on the files' paths, sizes and
+    modification times, so an edited file is always read again and an unchanged one only once.
+    """
     data_dir = Path(data_dir)
+    config = data_dir / "config"
+    stamp = tuple(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(config.glob("*")) if p.is_file()
+    ) if config.is_dir() else ()
+    return _load_data_config(data_dir.resolve(), stamp, os.environ.get("KPI_PSEUDONYM_KEY"))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_data_config(data_dir: Path, _stamp: tuple, _key_env: str | None) -> DataConfig:
     if not data_dir.is_dir():
         raise ConfigError(data_dir, None, "data folder not found")
     config = data_dir / "config"
