@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import dagster as dg
+import polars as pl
 import typer
 from pydantic import PrivateAttr
 from rich.console import Console
@@ -123,20 +124,19 @@ LIST_FILES_UP_TO = 40
 
 def _print_file_counts(out: Console, per_file: list[tuple]) -> None:
     """Messages, events and quarantined records per export file (per folder on big inputs)."""
-    table = Table("export", "format", "encoding", "messages", "events", "quarantined", box=None)
-    if len(per_file) <= LIST_FILES_UP_TO:
-        rows = per_file
-    else:
-        folders: dict[str, list] = {}
-        for source_file, fmt, encoding, messages, events, quarantined in per_file:
-            folder = source_file.rsplit("/", 1)[0] + f"/ ({{n}} files)"
-            entry = folders.setdefault(folder, [folder, fmt, encoding, 0, 0, 0, 0])
-            entry[3:7] = [entry[3] + messages, entry[4] + events, entry[5] + quarantined, entry[6] + 1]
-        rows = [(f.format(n=e[6]), *e[1:6]) for f, e in sorted(folders.items())]
-        rows += [row for row in per_file if row[5]]
-    for source_file, fmt, encoding, messages, events, quarantined in rows:
-        style = "yellow" if quarantined else None
-        table.add_row(source_file, fmt, encoding, f"{messages:,}", f"{events:,}", f"{quarantined:,}", style=style)
+    columns = ["export", "format", "encoding", "messages", "events", "quarantined"]
+    files = pl.DataFrame(per_file, schema=columns, orient="row")
+    if files.height > LIST_FILES_UP_TO:
+        folders = (
+            files.group_by(pl.col("export").str.replace(r"[^/]*$", "").alias("folder"), maintain_order=True)
+            .agg(pl.len().alias("files"), pl.first("format", "encoding"), pl.sum("messages", "events", "quarantined"))
+            .select(pl.format("{}({} files)", "folder", "files").alias("export"), *columns[1:])
+        )
+        files = pl.concat([folders, files.filter(pl.col("quarantined") > 0)])
+    table = Table(*columns, box=None)
+    for export, fmt, encoding, messages, events, quarantined in files.iter_rows():
+        table.add_row(export, fmt, encoding, f"{messages:,}", f"{events:,}", f"{quarantined:,}",
+                      style="yellow" if quarantined else None)
     out.print(table)
 
 

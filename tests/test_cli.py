@@ -196,3 +196,23 @@ def test_inspect_reads_every_real_export():
     unreadable = {f["file"]: f["error"] for f in files if "error" in f}
     assert unreadable == {}
     assert all(f["messages"] > 0 for f in files), [f["file"] for f in files if not f["messages"]]
+
+
+def test_run_summary_lists_folders_on_big_inputs(monkeypatch):
+    from rich.console import Console
+
+    import pipelines.cli as cli
+
+    monkeypatch.setattr(cli, "LIST_FILES_UP_TO", 2)
+    out = Console(width=200, record=True)
+    cli._print_file_counts(out, [
+        ("exports/wecom/a/1.jsonl", "wecom", "utf-8", 5, 0, 0),
+        ("exports/wecom/a/2.jsonl", "wecom", "utf-8", 5, 0, 1),
+        ("exports/telegram/x/result.json", "telegram", "utf-8", 7, 1, 0),
+    ])
+    lines = [line.split() for line in out.export_text().splitlines()[1:]]
+    assert lines == [
+        ["exports/wecom/a/(2", "files)", "wecom", "utf-8", "10", "0", "1"],
+        ["exports/telegram/x/(1", "files)", "telegram", "utf-8", "7", "1", "0"],
+        ["exports/wecom/a/2.jsonl", "wecom", "utf-8", "5", "0", "1"],  # files with quarantine, by name
+    ]

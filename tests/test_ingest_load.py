@@ -67,3 +67,22 @@ def test_slack_folder_export_is_one_unit_and_reloads_idempotently(tmp_path):
     third = sync_exports(con, data, source_timezone=lambda _: "Asia/Shanghai")
     assert [f["source_file"] for f in third.parsed] == ["exports/slack/workspace/channels.json"]
     assert con.execute("select count(*) from raw.chat_messages").fetchall() == counts
+
+
+def test_local_times_use_the_platforms_configured_zone_even_without_a_format_folder(tmp_path):
+    import duckdb
+
+    from assets.ingest.load import sync_exports
+
+    data = tmp_path / "data"
+    (data / "exports" / "misc").mkdir(parents=True)
+    (data / "exports" / "misc" / "chat.txt").write_text(
+        "25/12/2026, 10:00 - Ana: hello\n25/12/2026, 10:05 - Bo: hi\n", encoding="utf-8"
+    )
+    zones = {"whatsapp": "Europe/Lisbon"}
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    sync_exports(con, data, source_timezone=lambda platform: zones.get(platform, "Asia/Shanghai"))
+    assert con.execute("select timezone_assumed from raw.source_files").fetchall() == [("Europe/Lisbon",)]
+    first = con.execute("select min(sent_at)::varchar from raw.chat_messages").fetchall()[0][0]
+    assert first.startswith("2026-12-25 10:00:00")  # Lisbon is UTC+0 in December, Shanghai would be 02:00

@@ -67,6 +67,14 @@ _SNIFFERS: list[tuple[str, Callable[[str], bool]]] = [
     ("whatsapp", whatsapp.sniff),
 ]
 
+#: Platform of each format, where they differ (settings.yaml keys time zones by platform).
+_PLATFORM_OF_FORMAT = {"qq_qce": "qq", "qq_qce_txt": "qq"}
+
+
+def platform_of(format_name: str) -> str:
+    return _PLATFORM_OF_FORMAT.get(format_name, format_name)
+
+
 #: What `--format` accepts, for error messages.
 FORMAT_NAMES = ", ".join(sorted(PARSERS))
 

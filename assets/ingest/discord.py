@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from assets.ingest.common import JSON_KIND_NAME_SQL, utc
 from assets.ingest.encoding import read_text
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
@@ -79,11 +80,7 @@ select
     * exclude (msg, sent_at_tz),
     timezone('UTC', sent_at_tz) as sent_at,
     case
-        when json_kind <> 'OBJECT' then 'expected a message object, found a JSON ' || case
-            when json_kind = 'VARCHAR' then 'string'
-            when json_kind in ('BIGINT', 'UBIGINT', 'DOUBLE') then 'number'
-            else lower(json_kind)
-        end
+        when json_kind <> 'OBJECT' then 'expected a message object, found a JSON ' || """ + JSON_KIND_NAME_SQL + """
         else nullif(concat_ws(
             '; ',
             case when message_id is null then 'missing id (DCE writes the message snowflake)' end,
@@ -180,8 +177,8 @@ def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> Par
     return ParseResult(
         format=PLATFORM,
         encoding=encoding,
-        messages=messages.with_columns(*source_columns, _utc("sent_at")),
-        events=events.with_columns(*source_columns, _utc("occurred_at")),
+        messages=messages.with_columns(*source_columns, utc("sent_at")),
+        events=events.with_columns(*source_columns, utc("occurred_at")),
         quarantine=records.filter(pl.col("problem").is_not_null())
         .rename({"problem": "reason"})
         .with_columns(*source_columns),
@@ -217,6 +214,3 @@ def _channel_identity(root: dict[str, Any], rel_path: str) -> tuple[str, str]:
     return str(channel["id"]), " / ".join(names)
 
 
-def _utc(column: str) -> pl.Expr:
-    """DuckDB hands back naive timestamps that are already UTC; say so in the dtype."""
-    return pl.col(column).dt.replace_time_zone("UTC")

@@ -18,11 +18,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.ingest.detect import PARSERS, parse_file
+from assets.ingest.detect import PARSERS, detect_format, parse_file, platform_of
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, empty
 
 #: Bump when a parser changes what it produces, so unchanged files are parsed again.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 SOURCE_FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.String(),
@@ -180,9 +180,10 @@ def sync_exports(
         skipped = loaded.get(export.rel_path) == (sha, PARSER_VERSION)
         entry = {"source_file": export.rel_path, "skipped": skipped, "sha256": sha, "size_bytes": export.size}
         if not skipped:
-            fmt = format_override or export.format_hint
+            # Detect first: the source's time zone is configured per platform.
+            fmt = format_override or export.format_hint or detect_format(export.path)
             result = parse_file(export.path, rel_path=export.rel_path, format=fmt,
-                                source_tz=source_timezone(fmt or "default"))
+                                source_tz=source_timezone(platform_of(fmt) if fmt else "default"))
             source_row = pl.DataFrame(
                 [{
                     "source_file": export.rel_path, "format": result.format, "encoding": result.encoding,

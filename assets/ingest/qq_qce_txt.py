@@ -34,10 +34,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from assets.ingest.encoding import read_text
+from assets.ingest.qq_txt import with_fingerprints
 from assets.ingest.errors import ExportReadError
 from assets.ingest.qq_qce import PLACEHOLDER_PATTERN
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
@@ -98,7 +98,7 @@ def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> Par
         pl.lit(chat_name).alias("source_name"),
         pl.lit(rel_path).alias("source_file"),
     )
-    good = _with_fingerprints(records.filter(pl.col("problem").is_null()))
+    good = with_fingerprints(records.filter(pl.col("problem").is_null()))
     good = _resolve_replies(good)
     return ParseResult(
         format=PLATFORM,
@@ -249,22 +249,6 @@ def _kind(body: pl.Expr, resource_types: pl.Expr) -> pl.Expr:
         .then(pl.lit("other"))
         .otherwise(pl.lit("text"))
     )
-
-
-def _with_fingerprints(records: pl.DataFrame) -> pl.DataFrame:
-    """Add `message_id`: sha1 hex of (source_key, UTC ISO time, sender, text, occurrence index),
-    the same recipe as `qq_txt.py`; SHA-1 comes from DuckDB because Polars has none."""
-    keyed = records.with_columns(
-        pl.col("sent_at").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").alias("sent_iso"),
-        pl.int_range(pl.len()).over("source_key", "sent_at", "sender_handle", "body").alias("occurrence"),
-    )
-    with duckdb.connect() as con:
-        con.register("qce_txt_keyed", keyed.select("source_key", "sent_iso", "sender_handle", "body", "occurrence"))
-        ids = con.sql(
-            "select sha1(concat_ws(chr(31), source_key, sent_iso, sender_handle, body, occurrence::varchar))"
-            " as message_id from qce_txt_keyed"
-        ).pl()
-    return keyed.with_columns(ids["message_id"])
 
 
 def _resolve_replies(records: pl.DataFrame) -> pl.DataFrame:

@@ -31,9 +31,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
+from assets.ingest.common import content_fingerprints
 from assets.ingest.encoding import read_text
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
 
@@ -87,7 +87,7 @@ def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> Par
     )
     orphans = grouped.filter(~pl.col("is_record"))
     records = _read_headers(grouped.filter(pl.col("is_record")), source_tz)
-    good = _with_fingerprints(records.filter(pl.col("problem").is_null()))
+    good = with_fingerprints(records.filter(pl.col("problem").is_null()))
     result = ParseResult(
         format=PLATFORM,
         encoding=encoding,
@@ -249,26 +249,13 @@ def _kind(body: pl.Expr) -> pl.Expr:
     )
 
 
-def _with_fingerprints(records: pl.DataFrame) -> pl.DataFrame:
-    """Add `message_id`: sha1 hex of (source_key, UTC ISO time, sender, text, occurrence index).
-
-    The occurrence index (0 for the first of identical tuples in the file) keeps two identical
-    messages sent in the same second apart while staying stable across re-exports. SHA-1 is
-    computed by DuckDB because Polars has no cryptographic hash.
-    """
-    keyed = records.with_columns(
-        pl.col("sent_at").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").alias("sent_iso"),
-        pl.int_range(pl.len())
-        .over("source_key", "sent_at", "sender_handle", "body")
-        .alias("occurrence"),
+def with_fingerprints(records: pl.DataFrame) -> pl.DataFrame:
+    """Add `message_id`: QQ text exports have no ids, so a content fingerprint (assets/ingest/common.py).
+    Shared with the QQChatExporter TXT parser, so both QQ text layouts key messages the same way."""
+    ids = content_fingerprints(
+        records, source_key="source_key", time="sent_at", sender="sender_handle", text="body", order="source_record"
     )
-    with duckdb.connect() as con:
-        con.register("qq_keyed", keyed.select("source_key", "sent_iso", "sender_handle", "body", "occurrence"))
-        ids = con.sql(
-            "select sha1(concat_ws(chr(31), source_key, sent_iso, sender_handle, body, occurrence::varchar))"
-            " as message_id from qq_keyed"
-        ).pl()
-    return keyed.with_columns(ids["message_id"])
+    return records.with_columns(ids.alias("message_id"))
 
 
 def _messages(records: pl.DataFrame) -> pl.DataFrame:

@@ -37,6 +37,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from assets.ingest.common import JSON_KIND_NAME_SQL, utc
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
 
@@ -111,11 +112,7 @@ checked as (
             then make_timestamp((ts::decimal(38, 6) * 1000000)::bigint)
         end as sent_at,
         case
-            when json_kind <> 'OBJECT' then 'expected a message object, found a JSON ' || case
-                when json_kind = 'VARCHAR' then 'string'
-                when json_kind in ('BIGINT', 'UBIGINT', 'DOUBLE') then 'number'
-                else lower(json_kind)
-            end
+            when json_kind <> 'OBJECT' then 'expected a message object, found a JSON ' || """ + JSON_KIND_NAME_SQL + """
             when ts is null then 'missing ts (Slack writes the message timestamp on every message)'
             when not regexp_full_match(ts, '[0-9]{1,12}(\\.[0-9]{1,6})?') then
                 'ts is not epoch seconds with a fraction like "1452837318.000002" (got "' || ts || '")'
@@ -261,8 +258,8 @@ def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> Par
     return ParseResult(
         format=PLATFORM,
         encoding="utf-8",
-        messages=messages.with_columns(*_source_columns(rel_path), _utc("sent_at")),
-        events=events.with_columns(*_source_columns(rel_path), _utc("occurred_at")),
+        messages=messages.with_columns(*_source_columns(rel_path), utc("sent_at")),
+        events=events.with_columns(*_source_columns(rel_path), utc("occurred_at")),
         quarantine=pl.concat(
             [_bad_days(days), _bad_records(records)], how="diagonal_relaxed"
         ).with_columns(*_source_columns(rel_path)),
@@ -430,6 +427,3 @@ def _source_columns(rel_path: str) -> tuple[pl.Expr, pl.Expr]:
     return pl.lit(PLATFORM).alias("platform"), pl.lit(rel_path).alias("source_file")
 
 
-def _utc(column: str) -> pl.Expr:
-    """DuckDB hands back naive timestamps that are already UTC; say so in the dtype."""
-    return pl.col(column).dt.replace_time_zone("UTC")

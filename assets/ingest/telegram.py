@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from assets.ingest.common import JSON_KIND_NAME_SQL, utc
 from assets.ingest.encoding import read_text
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
@@ -140,11 +141,7 @@ checked as (
         coalesce(unix_at, timezone('UTC', timezone($source_tz, local_at))) as sent_at,
         unixtime_text is null and local_at is not null as used_local_time,
         case
-            when json_kind <> 'OBJECT' then 'expected a message object, found a JSON ' || case
-                when json_kind = 'VARCHAR' then 'string'
-                when json_kind in ('BIGINT', 'UBIGINT', 'DOUBLE') then 'number'
-                else lower(json_kind)
-            end
+            when json_kind <> 'OBJECT' then 'expected a message object, found a JSON ' || """ + JSON_KIND_NAME_SQL + """
             when record_type = 'unsupported' then
                 'Telegram Desktop exported this message as type "unsupported" (content the exporter '
                 || 'cannot represent); there is nothing to load'
@@ -286,8 +283,8 @@ def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> Par
     return ParseResult(
         format=PLATFORM,
         encoding=encoding,
-        messages=messages.with_columns(*source_columns, _utc("sent_at")),
-        events=events.with_columns(*source_columns, _utc("occurred_at")),
+        messages=messages.with_columns(*source_columns, utc("sent_at")),
+        events=events.with_columns(*source_columns, utc("occurred_at")),
         quarantine=records.filter(pl.col("problem").is_not_null())
         .rename({"problem": "reason"})
         .with_columns(*source_columns),
@@ -362,11 +359,6 @@ def _chats_frame(located: list[tuple[str, Any]], rel_path: str) -> _Chats:
         "messages_json": pl.String(),
     }
     return _Chats(pl.DataFrame(rows, schema=schema), warnings)
-
-
-def _utc(column: str) -> pl.Expr:
-    """DuckDB hands back naive timestamps that are already UTC; say so in the dtype."""
-    return pl.col(column).dt.replace_time_zone("UTC")
 
 
 def _used_local_time(records: pl.DataFrame) -> bool:

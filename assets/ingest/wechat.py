@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import duckdb
 import polars as pl
 
+from assets.ingest.common import content_fingerprints
 from assets.ingest.encoding import read_text
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
@@ -406,26 +406,11 @@ def _classify() -> list[pl.Expr]:
 
 
 def _fingerprint(rows: pl.DataFrame) -> pl.DataFrame:
-    """Fill missing `message_id`s with sha1(source_key, sent_at, sender, text, occurrence).
-
-    The occurrence index (1-based, in file order) keeps two identical messages in the same second
-    apart while staying stable across re-exports of the same chat.
-    """
-    with duckdb.connect() as con:
-        con.register("wechat_rows", rows)
-        return con.sql(
-            """
-            select * replace (coalesce(message_id, sha1(concat_ws(
-                chr(31), source_key, strftime(sent_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ'),
-                coalesce(sender_handle, ''), coalesce(text, ''),
-                row_number() over (
-                    partition by source_key, sent_at, sender_handle, text order by record_no
-                )::varchar
-            ))) as message_id)
-            from wechat_rows
-            order by record_no
-            """
-        ).pl().with_columns(pl.col("sent_at").dt.convert_time_zone("UTC"))
+    """Fill missing `message_id`s (MemoTrace v2 has no server id) with a content fingerprint."""
+    ids = content_fingerprints(
+        rows, source_key="source_key", time="sent_at", sender="sender_handle", text="text", order="record_no"
+    )
+    return rows.with_columns(pl.coalesce("message_id", ids).alias("message_id"))
 
 
 def _messages(rows: pl.DataFrame) -> pl.DataFrame:

@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
+from assets.ingest.common import content_fingerprints
 from assets.ingest.encoding import read_text
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
@@ -394,39 +394,21 @@ def _group(groups: pl.Expr, index: int) -> pl.Expr:
 def _fingerprint(
     frame: pl.DataFrame, source_key: str, id_column: str, *, time: str, author: str, text: str
 ) -> pl.DataFrame:
-    """Add `id_column`: sha1 of (source_key, time, author, text, occurrence among identical rows).
-
-    The occurrence index keeps two identical `ok`s in the same minute apart while leaving ids
-    stable across re-exports. Rows of one multi-member event share the line's hash plus
-    `:<member index>`.
-    """
-    parts = ["fp_time", "fp_author", "fp_text"]
+    """Add `id_column`: a content fingerprint (assets/ingest/common.py). Rows of one multi-member
+    event share the line's content and differ by `:<member index>`."""
     per_member = "member_index" in frame.columns
+    member = pl.col("member_index").cast(pl.String) if per_member else pl.lit(None, dtype=pl.String)
     keyed = frame.with_columns(
-        fp_time=pl.col(time).dt.to_string("%Y-%m-%dT%H:%M:%S%z"),
-        fp_author=pl.col(author).fill_null(""),
-        fp_text=pl.col(text).fill_null(""),
+        pl.lit(source_key).alias("fp_source_key"),
+        pl.concat_str(pl.col(text).fill_null(""), member.fill_null(""), separator="\x1f").alias("fp_text"),
     )
-    partition = parts + (["member_index"] if per_member else [])
-    keyed = keyed.with_columns(
-        fp_occurrence=pl.int_range(pl.len()).over(partition, order_by="source_record")
+    ids = content_fingerprints(
+        keyed, source_key="fp_source_key", time=time, sender=author, text="fp_text", order="source_record"
     )
-    suffix = "coalesce(':' || member_index, '')" if per_member else "''"
-    with duckdb.connect() as con:
-        con.register("keyed", keyed)
-        hashed = con.sql(
-            f"""
-            select
-                * exclude (fp_time, fp_author, fp_text, fp_occurrence),
-                sha1(concat_ws(chr(31), $source_key, fp_time, fp_author, fp_text,
-                    fp_occurrence::varchar)) || {suffix} as {id_column},
-            from keyed
-            order by source_record{", member_index" if per_member else ""}
-            """,
-            params={"source_key": source_key},
-        ).pl()
-    # DuckDB hands timestamptz back in the session's (machine's) zone: same instant, relabel
-    return hashed.with_columns(pl.col(time).dt.convert_time_zone("UTC"))
+    return frame.with_columns(
+        pl.concat_str(ids, pl.lit(":") + member, ignore_nulls=True).alias(id_column)
+        if per_member else ids.alias(id_column)
+    )
 
 
 def _quarantine(lines: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,50 @@
+"""Small pieces every parser needs, kept in one place so formats cannot drift apart."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+
+def utc(column: str) -> pl.Expr:
+    """DuckDB hands back naive timestamps that are already UTC; say so in the dtype."""
+    return pl.col(column).dt.replace_time_zone("UTC")
+
+
+def content_fingerprints(
+    frame: pl.DataFrame, *, source_key: str, time: str, sender: str, text: str, order: str
+) -> pl.Series:
+    """Message ids for formats that have none: sha1 hex of (source key, UTC time, sender, text,
+    occurrence among identical tuples in `order`).
+
+    The occurrence index keeps two identical `ok`s sent in the same second apart while the id stays
+    the same when the message reappears in another (overlapping) export of the chat, which is what
+    lets staging de-duplicate it. SHA-1 comes from DuckDB: Polars' own hash is not stable across
+    versions, and these ids are stored.
+    """
+    keyed = frame.select(
+        pl.col(source_key).fill_null("").alias("fp_key"),
+        pl.col(time).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ").fill_null("").alias("fp_time"),
+        pl.col(sender).fill_null("").alias("fp_sender"),
+        pl.col(text).fill_null("").alias("fp_text"),
+        pl.col(order),
+    ).with_row_index("fp_row")
+    keyed = keyed.with_columns(
+        pl.int_range(pl.len()).over("fp_key", "fp_time", "fp_sender", "fp_text", order_by=order).alias("fp_occurrence")
+    )
+    with duckdb.connect() as con:
+        con.register("fingerprint_input", keyed)
+        ids = con.sql(
+            "select sha1(concat_ws(chr(31), fp_key, fp_time, fp_sender, fp_text, fp_occurrence::varchar)) as id "
+            "from fingerprint_input order by fp_row"
+        ).pl()
+    return ids["id"]
+
+
+#: SQL: the JSON type of a record (column `json_kind`, from `json_type`) in words a person reads,
+#: for quarantine reasons such as "expected a message object, found a JSON string".
+JSON_KIND_NAME_SQL = """case
+    when json_kind = 'VARCHAR' then 'string'
+    when json_kind in ('BIGINT', 'UBIGINT', 'DOUBLE') then 'number'
+    else lower(json_kind)
+end"""
