@@ -164,12 +164,12 @@ def test_read_text_rejects_undecodable_bytes(tmp_path: Path) -> None:
     with pytest.raises(ExportReadError) as caught:
         read_text(path)
     assert caught.value.path == str(path)
-    assert "not UTF-8 (invalid byte 0x80 at byte offset 7) and not GB18030" in caught.value.reason
+    assert "not UTF-8 (invalid byte 0x80 at byte offset 7) and byte offset 7 is not valid GB18030" in caught.value.reason
 
 
 def test_read_text_rejects_a_lying_bom(tmp_path: Path) -> None:
     path = write(tmp_path, "f.jsonl", b"\xef\xbb\xbf\xff")
-    with pytest.raises(ExportReadError, match="utf-8-sig byte-order mark but byte offset 0"):
+    with pytest.raises(ExportReadError, match=r"line 1 \(byte offset 3\): invalid UTF-8 byte 0xff in a file whose earlier text or byte-order mark said UTF-8"):
         read_text(path)
 
 

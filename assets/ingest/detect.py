@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from assets.ingest import discord, qq_qce, qq_qce_txt, qq_txt, slack, telegram, wechat, wecom, whatsapp
@@ -41,6 +41,12 @@ class Parser(Protocol):
     def __call__(self, path: Path, *, rel_path: str, source_tz: str = ...) -> ParseResult: ...
 
 
+class PartParser(Protocol):
+    """`parse_parts` of a streaming parser: one result per block of the file, in file order."""
+
+    def __call__(self, path: Path, *, rel_path: str, source_tz: str = ...) -> Iterator[ParseResult]: ...
+
+
 PARSERS: dict[str, Parser] = {
     "wecom": wecom.parse,
     "telegram": telegram.parse,
@@ -51,6 +57,12 @@ PARSERS: dict[str, Parser] = {
     "whatsapp": whatsapp.parse,
     "slack": slack.parse,
     "discord": discord.parse,
+}
+
+#: Formats read in blocks, for exports that reach gigabytes (WeCom archives, Telegram account
+#: exports, years of WhatsApp): the loader inserts each part as it comes.
+PART_PARSERS: dict[str, PartParser] = {
+    "wecom": wecom.parse_parts,
 }
 
 #: Content sniffers, most specific first: several formats are JSON objects with a message array,
@@ -90,14 +102,15 @@ def detect_format(path: Path) -> str | None:
     return None
 
 
-def parse_file(
+def parse_parts(
     path: Path,
     *,
     rel_path: str,
     format: str | None = None,
     source_tz: str = "Asia/Shanghai",
-) -> ParseResult:
-    """Parse one export with the parser `format` names, or the detected one when it is None."""
+) -> Iterator[ParseResult]:
+    """Parse one export with the parser `format` names, or the detected one when it is None:
+    one result per block for streaming formats, a single result for the others."""
     name = format or detect_format(path)
     if name is None:
         raise ExportReadError(
@@ -105,12 +118,24 @@ def parse_file(
             "cannot tell the export format of this file; expected one of the supported exports "
             f"({FORMAT_NAMES}) — pass --format",
         )
+    if name in PART_PARSERS:
+        yield from PART_PARSERS[name](path, rel_path=rel_path, source_tz=source_tz)
+        return
     parser = PARSERS.get(name)
     if parser is None:
-        raise ExportReadError(
-            rel_path, f"unknown format {name!r}; expected one of {', '.join(sorted(PARSERS))}"
-        )
-    return parser(path, rel_path=rel_path, source_tz=source_tz).conformed()
+        raise ExportReadError(rel_path, f"unknown format {name!r}; expected one of {FORMAT_NAMES}")
+    yield parser(path, rel_path=rel_path, source_tz=source_tz).conformed()
+
+
+def parse_file(
+    path: Path,
+    *,
+    rel_path: str,
+    format: str | None = None,
+    source_tz: str = "Asia/Shanghai",
+) -> ParseResult:
+    """The whole export as one result (`kpi inspect`, tests); the loader uses `parse_parts`."""
+    return ParseResult.combine(parse_parts(path, rel_path=rel_path, format=format, source_tz=source_tz))
 
 
 def _looks_like_wecom(head: str) -> bool:

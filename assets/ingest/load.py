@@ -1,8 +1,8 @@
 """Loading export files into the raw tables, idempotently and incrementally.
 
 Each export file is one unit: its rows in `raw.chat_messages`, `raw.chat_events` and
-`raw.ingest_quarantine` are replaced together (delete-then-insert in one transaction), keyed by the
-file's path relative to the data folder. A file whose content hash is unchanged is not read again; a
+`raw.ingest_quarantine` are replaced together (delete-then-insert in one transaction, part by part
+for streaming parsers), keyed by the file's path relative to the data folder. A file whose content hash is unchanged is not read again; a
 file that disappeared from the folder takes its rows with it. Re-running on the same input therefore
 never double-counts, and a message present in two overlapping files is de-duplicated later, in
 `staging.stg_chat__messages`, by its message id.
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.ingest.detect import PARSERS, detect_format, parse_file, platform_of
+from assets.ingest.detect import PARSERS, detect_format, parse_parts, platform_of
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, empty
 
 #: Bump when a parser changes what it produces, so unchanged files are parsed again.
@@ -145,17 +145,61 @@ def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]
     return {source_file: (sha, version) for source_file, sha, version in rows}
 
 
-def _replace_file(con: duckdb.DuckDBPyConnection, rel_path: str, frames: dict[str, pl.DataFrame]) -> None:
-    """Swap one file's rows in every raw table, atomically."""
+def _delete_file(con: duckdb.DuckDBPyConnection, rel_path: str) -> None:
+    for table in RAW_TABLES:
+        con.execute(f"delete from {table} where source_file = $file", {"file": rel_path})
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.height:
+        con.register("part_frame", frame)
+        try:
+            con.execute(f"insert into {table} by name select * from part_frame")
+        finally:
+            con.unregister("part_frame")
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    export: ExportFile,
+    sha: str,
+    *,
+    fmt: str | None,
+    source_tz: str,
+    on_bytes: Callable[[int], None],
+) -> None:
+    """Replace one file's rows in every raw table, atomically, inserting each parsed part as it
+    arrives: a multi-gigabyte export never has to fit in memory, and a failure half-way (an
+    unreadable byte, a full disk) rolls back to the file's previous rows."""
     con.execute("begin transaction")
     try:
-        for table in RAW_TABLES:
-            con.execute(f"delete from {table} where source_file = $file", {"file": rel_path})
-        for table, frame in frames.items():
-            if frame.height:
-                con.execute(f"insert into {table} by name select * from frame")
+        _delete_file(con, export.rel_path)
+        counts = {"messages": 0, "events": 0, "quarantined": 0}
+        warnings: list[str] = []
+        last = None
+        timezone_assumed = None
+        for part in parse_parts(export.path, rel_path=export.rel_path, format=fmt, source_tz=source_tz):
+            _insert(con, "raw.chat_messages", part.messages)
+            _insert(con, "raw.chat_events", part.events)
+            _insert(con, "raw.ingest_quarantine", part.quarantine)
+            counts["messages"] += part.messages.height
+            counts["events"] += part.events.height
+            counts["quarantined"] += part.quarantine.height
+            warnings += [w for w in part.warnings if w not in warnings]
+            timezone_assumed = timezone_assumed or part.timezone_assumed
+            last = part
+            if part.end_offset is not None:
+                on_bytes(part.end_offset)
+        _insert(con, "raw.source_files", pl.DataFrame(
+            [{
+                "source_file": export.rel_path, "format": last.format, "encoding": last.encoding,
+                "size_bytes": export.size, "sha256": sha, "parser_version": PARSER_VERSION,
+                "timezone_assumed": timezone_assumed, **counts, "warnings": warnings,
+            }],
+            schema=SOURCE_FILES_SCHEMA,
+        ))
         con.execute("commit")
-    except Exception:
+    except BaseException:
         con.execute("rollback")
         raise
 
@@ -182,24 +226,14 @@ def sync_exports(
         if not skipped:
             # Detect first: the source's time zone is configured per platform.
             fmt = format_override or export.format_hint or detect_format(export.path)
-            result = parse_file(export.path, rel_path=export.rel_path, format=fmt,
-                                source_tz=source_timezone(platform_of(fmt) if fmt else "default"))
-            source_row = pl.DataFrame(
-                [{
-                    "source_file": export.rel_path, "format": result.format, "encoding": result.encoding,
-                    "size_bytes": export.size, "sha256": sha, "parser_version": PARSER_VERSION,
-                    "timezone_assumed": result.timezone_assumed, "messages": result.messages.height,
-                    "events": result.events.height, "quarantined": result.quarantine.height,
-                    "warnings": result.warnings,
-                }],
-                schema=SOURCE_FILES_SCHEMA,
-            )
-            _replace_file(con, export.rel_path, {
-                "raw.chat_messages": result.messages,
-                "raw.chat_events": result.events,
-                "raw.ingest_quarantine": result.quarantine,
-                "raw.source_files": source_row,
-            })
+
+            def file_progress(offset: int, rel_path: str = export.rel_path, start: int = done) -> None:
+                if progress:
+                    progress(rel_path, start + min(offset, export.size), total)
+
+            _load_file(con, export, sha, fmt=fmt,
+                       source_tz=source_timezone(platform_of(fmt) if fmt else "default"),
+                       on_bytes=file_progress)
         row = con.execute(
             "select format, messages, events, quarantined from raw.source_files where source_file = $file",
             {"file": export.rel_path},
@@ -211,6 +245,8 @@ def sync_exports(
             progress(export.rel_path, done, total)
     present = {f.rel_path for f in files}
     for rel_path in sorted(set(loaded) - present):
-        _replace_file(con, rel_path, {})
+        con.execute("begin transaction")
+        _delete_file(con, rel_path)
+        con.execute("commit")
         report.removed.append(rel_path)
     return report

@@ -19,6 +19,7 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -111,6 +112,29 @@ class ParseResult:
     #: Local-time assumption used for fields without an offset (None when all times were epochs).
     timezone_assumed: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: For one part of a file parsed in parts: bytes of the file consumed so far (progress).
+    end_offset: int | None = None
+
+    @classmethod
+    def combine(cls, parts: Iterable["ParseResult"]) -> "ParseResult":
+        """One result from the parts a streaming parser yields for one file, in file order.
+
+        The encoding is the last part's: a file's encoding is only certain once it has been read.
+        """
+        parts = list(parts)
+        if not parts:
+            raise ValueError("a parser yielded no parts")
+        last = parts[-1]
+        return cls(
+            format=last.format,
+            encoding=last.encoding,
+            messages=pl.concat([part.messages for part in parts]),
+            events=pl.concat([part.events for part in parts]),
+            quarantine=pl.concat([part.quarantine for part in parts]),
+            timezone_assumed=next((p.timezone_assumed for p in parts if p.timezone_assumed), None),
+            warnings=list(dict.fromkeys(w for part in parts for w in part.warnings)),
+            end_offset=last.end_offset,
+        ).conformed()
 
     def conformed(self) -> "ParseResult":
         self.messages = conform(self.messages, MESSAGE_SCHEMA)

@@ -1,8 +1,9 @@
 """WeCom (企业微信) 会话内容存档 parser: decrypted archive messages, one JSON object per line.
 
-FORMATS.md §2 documents the record shapes. The file is split into lines by Polars and every
-line is parsed by DuckDB's JSON functions in one query (STYLE.md: no per-line Python loop). Each
-non-blank line ends up in exactly one of three places:
+FORMATS.md §2 documents the record shapes. The file is read in blocks of whole lines
+(`encoding.TextStream`), so memory stays bounded; each block is split into lines by Polars and
+every line is parsed by DuckDB's JSON functions in one query (STYLE.md: no per-line Python loop).
+Each non-blank line ends up in exactly one of three places:
 
 - messages: `send`/`recall` records, including 1:1 chats, which keep `source_key` ''
   (the pipeline files them under an unassigned group);
@@ -16,12 +17,13 @@ absent payloads with null; `->>` reads both spellings as text, so they need no s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from assets.ingest.encoding import read_text
+from assets.ingest.encoding import TextStream
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
 
 PLATFORM = "wecom"
@@ -35,36 +37,32 @@ MENTION_PATTERN = r"(?:^|[^\w.])@([^@\s\p{Z}，。、：；！？,;:!?]+)"
 #: quarantined, NULL when it is fine) and `is_event`. `$mention_pattern` and `$snippet_chars` are
 #: bound; the Polars frame `wecom_lines(line_no, raw)` is registered by the caller.
 _RECORDS_SQL = """
-with parsed as (
-    select
-        line_no,
-        raw,
-        json_valid(raw) as is_valid,
-    from wecom_lines
-),
-
 -- One JSON parse per line: every field in a single multi-path extraction (separate `->>` calls
--- would parse each line a dozen times).
-extracted as (
+-- would parse each line a dozen times). `try` turns a malformed line into NULL instead of failing
+-- the query, which doubles as the validity test (a separate json_valid is a second full parse).
+with extracted as (
     select
         line_no,
         raw,
-        is_valid,
-        case when is_valid then json_type(raw) end as doc_type,
-        case when is_valid then json_extract_string(raw, [
+        try(json_extract_string(raw, [
             '$.msgid', '$.action', '$.msgtype', '$.from', '$.roomid', '$.msgtime', '$.time',
             '$.revoke.pre_msgid', '$.text.content', '$.markdown.content', '$.user',
             '$.agree.userid', '$.disagree.userid'
-        ]) end as f,
-    from parsed
+        ])) as f,
+    from wecom_lines
 ),
 
 fields as (
     select
         line_no,
         raw,
-        is_valid,
-        doc_type,
+        f is not null as is_valid,
+        -- valid JSON starting with `{` is an object; only the rare other lines need json_type
+        case
+            when f is null then null
+            when starts_with(ltrim(raw), '{') then 'OBJECT'
+            else json_type(raw)
+        end as doc_type,
         nullif(f[1], '') as msgid,
         coalesce(f[2] = 'switch', false) as is_switch,
         f[2] as action,
@@ -143,60 +141,61 @@ select
     sender as sender_handle,
     kind,
     body as text,
-    coalesce(regexp_extract_all(body, $mention_pattern, 1), []) as mentions,
+    -- the regex is the costliest step; most messages have no `@` at all
+    case when contains(body, '@') then regexp_extract_all(body, $mention_pattern, 1) else [] end as mentions,
     case when kind = 'recall' then pre_msgid end as recalls_message_id,
     msgtype as raw_type,
     case when is_switch then 'switch' else msgtype end as detail,
     event_subject,
+-- a chain of projections over the registered frame keeps its order (preserve_insertion_order)
 from checked
-order by line_no
 """
 
 
 def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> ParseResult:
-    """Parse one WeCom archive JSONL file into messages, events and quarantined lines.
+    """The whole file as one result (see `parse_parts`)."""
+    return ParseResult.combine(parse_parts(path, rel_path=rel_path, source_tz=source_tz))
+
+
+def parse_parts(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> Iterator[ParseResult]:
+    """Parse one WeCom archive JSONL file, block by block, into messages, events and quarantined
+    lines: memory stays bounded by the block size however large the archive is.
 
     `source_tz` is accepted for the common parser signature only: `msgtime` is an absolute epoch,
     so no local-time assumption is ever made (`timezone_assumed` stays None).
     """
-    text, encoding = read_text(path)
-    records = _parse_records(_split_lines(path, text, encoding)).with_columns(
-        pl.lit(PLATFORM).alias("platform"),
-        pl.lit(rel_path).alias("source_file"),
-        pl.col("sent_at").dt.replace_time_zone("UTC"),
-    )
-    return ParseResult(
-        format=PLATFORM,
-        encoding=encoding,
-        messages=_messages(records),
-        events=_events(records),
-        quarantine=records.filter(pl.col("problem").is_not_null()).rename({"problem": "reason"}),
-    ).conformed()
-
-
-def _split_lines(path: Path, text: str, encoding: str) -> pl.DataFrame:
-    """Physical lines with 1-based numbers, blank lines dropped.
-
-    `pl.read_lines` splits on `\n` only (a trailing `\r` is removed): `str.splitlines` would also
-    split on U+2028 and other separators that may appear inside message text, shifting every line
-    number after them. Plain UTF-8 files are read straight from disk (ten times faster than splitting
-    the decoded string); other encodings are split from the decoded text.
-    """
-    source = path if encoding == "utf-8" else text.encode("utf-8")
-    return (
-        pl.read_lines(source, name="raw", row_index_name="line_no", row_index_offset=1)
-        .with_columns(pl.col("line_no").cast(pl.Int64), pl.col("raw").str.strip_prefix("\ufeff"))
-        .filter(pl.col("raw").str.strip_chars() != "")
-    )
-
-
-def _parse_records(lines: pl.DataFrame) -> pl.DataFrame:
+    stream = TextStream(path, display_path=rel_path)
     with duckdb.connect() as con:
-        con.register("wecom_lines", lines)
+        for block, lines in stream.line_frames():
+            lines = (
+                lines
+                .with_columns(pl.col("raw").str.strip_prefix("\ufeff"))
+                .filter(pl.col("raw").str.strip_chars() != "")
+            )
+            records = _parse_records(con, lines).with_columns(
+                pl.lit(PLATFORM).alias("platform"),
+                pl.lit(rel_path).alias("source_file"),
+                pl.col("sent_at").dt.replace_time_zone("UTC"),
+            )
+            yield ParseResult(
+                format=PLATFORM,
+                encoding=stream.encoding,
+                messages=_messages(records),
+                events=_events(records),
+                quarantine=records.filter(pl.col("problem").is_not_null()).rename({"problem": "reason"}),
+                end_offset=block.end_offset,
+            ).conformed()
+
+
+def _parse_records(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame) -> pl.DataFrame:
+    con.register("wecom_lines", lines)
+    try:
         return con.sql(
             _RECORDS_SQL,
             params={"mention_pattern": MENTION_PATTERN, "snippet_chars": SNIPPET_CHARS},
         ).pl()
+    finally:
+        con.unregister("wecom_lines")
 
 
 def _messages(records: pl.DataFrame) -> pl.DataFrame:
