@@ -11,15 +11,49 @@ def utc(column: str) -> pl.Expr:
     return pl.col(column).dt.replace_time_zone("UTC")
 
 
+class Occurrences:
+    """How often each content tuple was already seen in earlier parts of the same file.
+
+    Streaming parsers fingerprint one block at a time; without this, two identical `ok`s that fall
+    on either side of a block boundary would both be occurrence 0 and get the same id, and staging
+    would drop one as a duplicate. Only a 64-bit hash and a count are kept per distinct tuple, so a
+    10-million-message file costs about 160 MB here. The hash never leaves the run, so Polars'
+    version-dependent hash is fine for it (a collision would only shift an occurrence number).
+    """
+
+    def __init__(self) -> None:
+        self._seen = pl.DataFrame(schema={"fp_hash": pl.UInt64(), "fp_seen": pl.Int64()})
+
+    def offsets(self, tuples: pl.DataFrame) -> pl.Series:
+        """For each row of `tuples` (one column per tuple field), the count of identical tuples
+        in earlier calls; then remember this call's tuples."""
+        hashes = tuples.select(pl.struct(pl.all()).hash().alias("fp_hash"))
+        prior = hashes.join(self._seen, on="fp_hash", how="left", maintain_order="left")["fp_seen"].fill_null(0)
+        self._seen = (
+            pl.concat([self._seen, hashes.group_by("fp_hash").agg(pl.len().cast(pl.Int64).alias("fp_seen"))])
+            .group_by("fp_hash")
+            .agg(pl.col("fp_seen").sum())
+        )
+        return prior
+
+
 def content_fingerprints(
-    frame: pl.DataFrame, *, source_key: str, time: str, sender: str, text: str, order: str
+    frame: pl.DataFrame,
+    *,
+    source_key: str,
+    time: str,
+    sender: str,
+    text: str,
+    order: str,
+    occurrences: Occurrences | None = None,
 ) -> pl.Series:
     """Message ids for formats that have none: sha1 hex of (source key, UTC time, sender, text,
     occurrence among identical tuples in `order`).
 
     The occurrence index keeps two identical `ok`s sent in the same second apart while the id stays
     the same when the message reappears in another (overlapping) export of the chat, which is what
-    lets staging de-duplicate it. SHA-1 comes from DuckDB: Polars' own hash is not stable across
+    lets staging de-duplicate it. Streaming parsers pass one `occurrences` per file so numbering
+    continues across its parts. SHA-1 comes from DuckDB: Polars' own hash is not stable across
     versions, and these ids are stored.
     """
     keyed = frame.select(
@@ -32,6 +66,9 @@ def content_fingerprints(
     keyed = keyed.with_columns(
         pl.int_range(pl.len()).over("fp_key", "fp_time", "fp_sender", "fp_text", order_by=order).alias("fp_occurrence")
     )
+    if occurrences is not None:
+        prior = occurrences.offsets(keyed.select("fp_key", "fp_time", "fp_sender", "fp_text"))
+        keyed = keyed.with_columns(pl.col("fp_occurrence") + prior)
     with duckdb.connect() as con:
         con.register("fingerprint_input", keyed)
         ids = con.sql(
