@@ -21,7 +21,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, T
 from rich.table import Table
 
 from assets import publish
-from assets.ingest.detect import parse_file
+from assets.ingest.detect import parse_parts
 from assets.ingest.errors import ExportReadError
 from assets.ingest.load import export_units
 from pipelines.config import load_data_config
@@ -226,28 +226,43 @@ def run(
 
 
 def _inspect_file(path: Path, rel_path: str, fmt: str | None, source_tz: str, staff_handles: set[tuple[str, str]]) -> dict:
-    result = parse_file(path, rel_path=rel_path, format=fmt, source_tz=source_tz)
-    messages = result.messages
-    senders = messages.select("platform", "sender_handle").unique().drop_nulls()
-    matched = sum((platform, handle) in staff_handles for platform, handle in senders.iter_rows())
-    first_at = messages["sent_at"].min() if messages.height else None
-    last_at = messages["sent_at"].max() if messages.height else None
+    """Counts and ranges of one export, gathered part by part so a multi-gigabyte export is
+    inspected in bounded memory (only the distinct senders and chats are kept)."""
+    counts = {"messages": 0, "system_events": 0, "quarantined": 0}
+    first_at = last_at = None
+    senders: set[tuple[str, str]] = set()
+    chats: set[str] = set()
+    examples: list[dict] = []
+    warnings: list[str] = []
+    last, timezone_assumed = None, None
+    for part in parse_parts(path, rel_path=rel_path, format=fmt, source_tz=source_tz):
+        messages = part.messages
+        counts["messages"] += messages.height
+        counts["system_events"] += part.events.height
+        counts["quarantined"] += part.quarantine.height
+        if messages.height:
+            first_at = min(filter(None, (first_at, messages["sent_at"].min())))
+            last_at = max(filter(None, (last_at, messages["sent_at"].max())))
+            senders |= set(messages.select("platform", "sender_handle").drop_nulls().unique().iter_rows())
+            chats |= set(messages["source_key"].unique().to_list())
+        examples += part.quarantine.head(5 - len(examples)).select(
+            "source_record_label", "reason", "raw_snippet").to_dicts()
+        warnings += [w for w in part.warnings if w not in warnings]
+        timezone_assumed = timezone_assumed or part.timezone_assumed
+        last = part
     return {
         "file": rel_path,
-        "format": result.format,
-        "encoding": result.encoding,
-        "timezone_assumed": result.timezone_assumed,
-        "messages": messages.height,
-        "system_events": result.events.height,
-        "quarantined": result.quarantine.height,
+        "format": last.format,
+        "encoding": last.encoding,
+        "timezone_assumed": timezone_assumed,
+        **counts,
         "first_at": first_at.isoformat() if first_at else None,
         "last_at": last_at.isoformat() if last_at else None,
-        "chats": messages["source_key"].n_unique() if messages.height else 0,
-        "distinct_senders": senders.height,
-        "senders_matched_to_staff": matched if staff_handles else None,
-        "quarantine_examples": result.quarantine.head(5).select(
-            "source_record_label", "reason", "raw_snippet").to_dicts(),
-        "warnings": result.warnings,
+        "chats": len(chats),
+        "distinct_senders": len(senders),
+        "senders_matched_to_staff": len(senders & staff_handles) if staff_handles else None,
+        "quarantine_examples": examples,
+        "warnings": warnings,
     }
 
 
