@@ -70,7 +70,7 @@ def chat_exports(context: dg.AssetExecutionContext, warehouse: Warehouse, paths:
     """Parse new or changed export files and replace their rows (idempotent per file)."""
     config = load_data_config(paths.data)
     with warehouse.connect() as con:
-        report = sync_exports(con, paths.data, source_timezone=config.settings.source_timezone,
+        report = sync_exports(con, paths.data, source_options=config.settings.source_options,
                               progress=progress.update)
         parsed = report.parsed
         context.log.info(

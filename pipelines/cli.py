@@ -24,6 +24,7 @@ from assets import publish
 from assets.ingest.detect import parse_parts
 from assets.ingest.errors import ExportReadError
 from assets.ingest.load import export_units
+from assets.ingest.schema import DATE_ORDERS, SourceOptions
 from pipelines.config import load_data_config
 from pipelines.definitions import all_assets, resources
 from pipelines.errors import KpiError
@@ -225,7 +226,8 @@ def run(
     _summary(warehouse, published, out / "dashboards" / "index.html")
 
 
-def _inspect_file(path: Path, rel_path: str, fmt: str | None, source_tz: str, staff_handles: set[tuple[str, str]]) -> dict:
+def _inspect_file(path: Path, rel_path: str, fmt: str | None, options: SourceOptions,
+                  staff_handles: set[tuple[str, str]]) -> dict:
     """Counts and ranges of one export, gathered part by part so a multi-gigabyte export is
     inspected in bounded memory (only the distinct senders and chats are kept)."""
     counts = {"messages": 0, "system_events": 0, "quarantined": 0}
@@ -235,7 +237,8 @@ def _inspect_file(path: Path, rel_path: str, fmt: str | None, source_tz: str, st
     examples: list[dict] = []
     warnings: list[str] = []
     last, timezone_assumed = None, None
-    for part in parse_parts(path, rel_path=rel_path, format=fmt, source_tz=source_tz):
+    for part in parse_parts(path, rel_path=rel_path, format=fmt, source_tz=options.timezone,
+                            date_order=options.date_order):
         messages = part.messages
         counts["messages"] += messages.height
         counts["system_events"] += part.events.height
@@ -272,11 +275,14 @@ def inspect(
     data: Annotated[Path | None, typer.Option(help="Data folder whose roster handles senders are matched against.")] = None,
     format: Annotated[str | None, typer.Option("--format", help="Parser to use instead of detecting it from the content.")] = None,
     timezone: Annotated[str, typer.Option(help="Time zone of exports that write local wall-clock time.")] = "Asia/Shanghai",
+    date_order: Annotated[str, typer.Option(help="WhatsApp dates: auto (decide from the file), day_first or month_first.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Check an export before dropping it in: format, encoding, counts, time range, senders."""
     if not path.exists():
         _fail(f"{path}: not found")
+    if date_order not in DATE_ORDERS:
+        _fail(f"--date-order: got {date_order!r}; expected one of {', '.join(DATE_ORDERS)}")
     staff_handles: set[tuple[str, str]] = set()
     try:
         if data is not None:
@@ -285,7 +291,7 @@ def inspect(
         reports = []
         for file, rel in units:
             try:
-                reports.append(_inspect_file(file, rel, format, timezone, staff_handles))
+                reports.append(_inspect_file(file, rel, format, SourceOptions(timezone, date_order), staff_handles))
             except ExportReadError as exc:
                 if path.is_file():
                     raise

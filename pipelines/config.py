@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 import yaml
 
+from assets.ingest.schema import DATE_ORDER_FORMATS, DATE_ORDERS, SourceOptions
 from pipelines.errors import ConfigError
 from pipelines.rubric import GROUP_CATEGORIES, Rubric, load_rubric, rubric_tables
 
@@ -130,9 +131,14 @@ class Settings:
     pseudonym_key: bytes
     default_timezone: str = "Asia/Shanghai"
     source_timezones: dict[str, str] = field(default_factory=dict)
+    source_date_orders: dict[str, str] = field(default_factory=dict)
 
     def source_timezone(self, platform: str) -> str:
         return self.source_timezones.get(platform, self.default_timezone)
+
+    def source_options(self, platform: str) -> SourceOptions:
+        """How to read `platform`'s exports where the files do not say (settings.yaml `sources`)."""
+        return SourceOptions(self.source_timezone(platform), self.source_date_orders.get(platform, "auto"))
 
 
 @dataclass
@@ -339,12 +345,36 @@ def load_settings(path: Path) -> Settings:
         )
     sources = document.get("sources") or {}
     default_tz = _timezone(path, "sources.default_timezone", sources.get("default_timezone", "Asia/Shanghai"))
+    platforms = {platform: spec for platform, spec in sources.items() if platform != "default_timezone"}
+    for platform, spec in platforms.items():
+        _check_source(path, platform, spec)
     per_source = {
-        platform: _timezone(path, f"sources.{platform}.timezone", spec.get("timezone"))
-        for platform, spec in sources.items()
-        if platform != "default_timezone" and isinstance(spec, dict) and spec.get("timezone")
+        platform: _timezone(path, f"sources.{platform}.timezone", spec["timezone"])
+        for platform, spec in platforms.items() if spec.get("timezone")
     }
-    return Settings(str(key).encode("utf-8"), default_tz, per_source)
+    date_orders = {platform: spec["date_order"] for platform, spec in platforms.items() if spec.get("date_order")}
+    return Settings(str(key).encode("utf-8"), default_tz, per_source, date_orders)
+
+
+def _check_source(path: Path, platform: str, spec: object) -> None:
+    """`sources.<platform>` is a mapping of known keys; `date_order` only where dates need it."""
+    where = f"sources.{platform}"
+    if platform not in PLATFORMS:
+        raise ConfigError(path, where, f"unknown platform {platform!r}; expected one of {', '.join(sorted(PLATFORMS))}")
+    if not isinstance(spec, dict):
+        raise ConfigError(path, where, "expected a mapping such as `timezone: Asia/Shanghai`")
+    unknown = set(spec) - {"timezone", "date_order"}
+    if unknown:
+        raise ConfigError(path, where, f"unknown keys {sorted(unknown)}; expected timezone and/or date_order")
+    order = spec.get("date_order")
+    if order is None:
+        return
+    if platform not in DATE_ORDER_FORMATS:
+        raise ConfigError(path, f"{where}.date_order",
+                          f"{platform} exports write unambiguous dates; date_order applies to "
+                          f"{', '.join(sorted(DATE_ORDER_FORMATS))} only")
+    if order not in DATE_ORDERS:
+        raise ConfigError(path, f"{where}.date_order", f"got {order!r}; expected one of {', '.join(DATE_ORDERS)}")
 
 
 def load_data_config(data_dir: Path) -> DataConfig:

@@ -82,3 +82,36 @@ def test_unknown_group_calendar(tmp_path):
     groups.write_text(groups.read_text(encoding="utf-8").replace(",cn_office", ",nowhere", 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"groups.csv line 2: unknown calendar_id 'nowhere'"):
         load_data_config(data)
+
+
+def _settings(tmp_path: Path, sources: str) -> Path:
+    path = tmp_path / "settings.yaml"
+    path.write_text('pseudonymisation:\n  key: "k"\nsources:\n' + sources, encoding="utf-8")
+    return path
+
+
+def test_source_options_per_platform(tmp_path):
+    from pipelines.config import load_settings
+
+    settings = load_settings(_settings(tmp_path, "  default_timezone: Europe/Berlin\n"
+                                                 "  whatsapp: {timezone: America/New_York, date_order: month_first}\n"))
+    assert settings.source_options("whatsapp").timezone == "America/New_York"
+    assert settings.source_options("whatsapp").date_order == "month_first"
+    assert settings.source_options("telegram").timezone == "Europe/Berlin"
+    assert settings.source_options("telegram").date_order == "auto"
+
+
+@pytest.mark.parametrize(
+    "sources, message",
+    [
+        ("  whatsapp: {date_order: middle_first}\n", r"sources.whatsapp.date_order: got 'middle_first'; expected one of auto"),
+        ("  telegram: {date_order: month_first}\n", "telegram exports write unambiguous dates"),
+        ("  whatsap: {timezone: UTC}\n", "unknown platform 'whatsap'"),
+        ("  whatsapp: {tz: UTC}\n", r"unknown keys \['tz'\]"),
+    ],
+)
+def test_source_option_errors(tmp_path, sources, message):
+    from pipelines.config import load_settings
+
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_settings(tmp_path, sources))

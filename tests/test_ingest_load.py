@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from assets.ingest.schema import SourceOptions
 from tests.conftest import materialize_all, query
 
 
@@ -55,16 +56,16 @@ def test_slack_folder_export_is_one_unit_and_reloads_idempotently(tmp_path):
     shutil.copytree(fixtures / "slack" / "export", data / "exports" / "slack" / "workspace")
     shutil.copy(fixtures / "wecom" / "archive.jsonl", data / "exports" / "archive.jsonl")
     con = duckdb.connect()
-    first = sync_exports(con, data, source_timezone=lambda _: "Asia/Shanghai")
+    first = sync_exports(con, data, source_options=lambda _: SourceOptions())
     units = {f["source_file"]: f["format"] for f in first.files}
     assert units == {"exports/archive.jsonl": "wecom", "exports/slack/workspace/channels.json": "slack"}
     counts = con.execute("select count(*) from raw.chat_messages").fetchall()
-    second = sync_exports(con, data, source_timezone=lambda _: "Asia/Shanghai")
+    second = sync_exports(con, data, source_options=lambda _: SourceOptions())
     assert all(f["skipped"] for f in second.files)
     # a changed day file changes the unit's hash: the export is parsed again, not added twice
     day_file = sorted((data / "exports" / "slack" / "workspace").rglob("20*.json"))[0]
     day_file.write_text(day_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    third = sync_exports(con, data, source_timezone=lambda _: "Asia/Shanghai")
+    third = sync_exports(con, data, source_options=lambda _: SourceOptions())
     assert [f["source_file"] for f in third.parsed] == ["exports/slack/workspace/channels.json"]
     assert con.execute("select count(*) from raw.chat_messages").fetchall() == counts
 
@@ -82,7 +83,29 @@ def test_local_times_use_the_platforms_configured_zone_even_without_a_format_fol
     zones = {"whatsapp": "Europe/Lisbon"}
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
-    sync_exports(con, data, source_timezone=lambda platform: zones.get(platform, "Asia/Shanghai"))
+    sync_exports(con, data, source_options=lambda platform: SourceOptions(zones.get(platform, "Asia/Shanghai")))
     assert con.execute("select timezone_assumed from raw.source_files").fetchall() == [("Europe/Lisbon",)]
     first = con.execute("select min(sent_at)::varchar from raw.chat_messages").fetchall()[0][0]
     assert first.startswith("2026-12-25 10:00:00")  # Lisbon is UTC+0 in December, Shanghai would be 02:00
+
+
+def test_changed_source_settings_parse_the_file_again_and_old_warehouses_gain_new_columns(tmp_path):
+    import duckdb
+
+    from assets.ingest.load import sync_exports
+
+    data = tmp_path / "data"
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    (data / "exports").mkdir(parents=True)
+    shutil.copy(fixtures / "wecom" / "archive.jsonl", data / "exports" / "archive.jsonl")
+    con = duckdb.connect()
+    # a warehouse written before `parse_options` existed
+    con.execute("create schema raw")
+    con.execute("create table raw.source_files (source_file varchar, sha256 varchar, parser_version varchar)")
+    first = sync_exports(con, data, source_options=lambda _: SourceOptions())
+    assert [f["skipped"] for f in first.files] == [False]
+    assert sync_exports(con, data, source_options=lambda _: SourceOptions()).files[0]["skipped"]
+    moved = sync_exports(con, data, source_options=lambda _: SourceOptions("Europe/Lisbon"))
+    assert not moved.files[0]["skipped"]
+    assert con.execute("select parse_options from raw.source_files").fetchall() == [
+        ("timezone=Europe/Lisbon;date_order=auto",)]

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from assets.ingest.detect import PARSERS, detect_format, parse_parts, platform_of
-from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, empty
+from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, SourceOptions, empty
 
 #: Bump when a parser changes what it produces, so unchanged files are parsed again.
 PARSER_VERSION = "4"
@@ -31,6 +31,7 @@ SOURCE_FILES_SCHEMA: dict[str, pl.DataType] = {
     "size_bytes": pl.Int64(),
     "sha256": pl.String(),
     "parser_version": pl.String(),
+    "parse_options": pl.String(),  # SourceOptions.stamp(): a changed setting re-parses the file
     "timezone_assumed": pl.String(),
     "messages": pl.Int64(),
     "events": pl.Int64(),
@@ -134,15 +135,21 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw tables, and add columns a newer version introduced to an older warehouse."""
     con.execute("create schema if not exists raw")
     for table, schema in RAW_TABLES.items():
         template = empty(schema)  # noqa: F841 - read by DuckDB's replacement scan below
         con.execute(f"create table if not exists {table} as select * from template")
+        present = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+        for column in schema.keys() - present:
+            sql_type = con.sql(f"select {column} from template limit 0").types[0]
+            con.execute(f"alter table {table} add column {column} {sql_type}")
 
 
-def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    rows = con.execute("select source_file, sha256, parser_version from raw.source_files").fetchall()
-    return {source_file: (sha, version) for source_file, sha, version in rows}
+def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    """What each loaded file was parsed from and how: content hash, parser version, options."""
+    rows = con.execute("select source_file, sha256, parser_version, parse_options from raw.source_files").fetchall()
+    return {source_file: (sha, version, options) for source_file, sha, version, options in rows}
 
 
 def _delete_file(con: duckdb.DuckDBPyConnection, rel_path: str) -> None:
@@ -165,7 +172,7 @@ def _load_file(
     sha: str,
     *,
     fmt: str | None,
-    source_tz: str,
+    options: SourceOptions,
     on_bytes: Callable[[int], None],
 ) -> None:
     """Replace one file's rows in every raw table, atomically, inserting each parsed part as it
@@ -178,7 +185,8 @@ def _load_file(
         warnings: list[str] = []
         last = None
         timezone_assumed = None
-        for part in parse_parts(export.path, rel_path=export.rel_path, format=fmt, source_tz=source_tz):
+        for part in parse_parts(export.path, rel_path=export.rel_path, format=fmt,
+                                source_tz=options.timezone, date_order=options.date_order):
             _insert(con, "raw.chat_messages", part.messages)
             _insert(con, "raw.chat_events", part.events)
             _insert(con, "raw.ingest_quarantine", part.quarantine)
@@ -194,7 +202,7 @@ def _load_file(
             [{
                 "source_file": export.rel_path, "format": last.format, "encoding": last.encoding,
                 "size_bytes": export.size, "sha256": sha, "parser_version": PARSER_VERSION,
-                "timezone_assumed": timezone_assumed, **counts, "warnings": warnings,
+                "parse_options": options.stamp(), "timezone_assumed": timezone_assumed, **counts, "warnings": warnings,
             }],
             schema=SOURCE_FILES_SCHEMA,
         ))
@@ -208,7 +216,7 @@ def sync_exports(
     con: duckdb.DuckDBPyConnection,
     data_dir: Path,
     *,
-    source_timezone: Callable[[str], str],
+    source_options: Callable[[str], SourceOptions],
     format_override: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
@@ -221,19 +229,18 @@ def sync_exports(
     done = 0
     for export in files:
         sha = export.sha256()
-        skipped = loaded.get(export.rel_path) == (sha, PARSER_VERSION)
+        # Detect first: how to read a source is configured per platform.
+        fmt = format_override or export.format_hint or detect_format(export.path)
+        options = source_options(platform_of(fmt) if fmt else "default")
+        skipped = loaded.get(export.rel_path) == (sha, PARSER_VERSION, options.stamp())
         entry = {"source_file": export.rel_path, "skipped": skipped, "sha256": sha, "size_bytes": export.size}
         if not skipped:
-            # Detect first: the source's time zone is configured per platform.
-            fmt = format_override or export.format_hint or detect_format(export.path)
 
             def file_progress(offset: int, rel_path: str = export.rel_path, start: int = done) -> None:
                 if progress:
                     progress(rel_path, start + min(offset, export.size), total)
 
-            _load_file(con, export, sha, fmt=fmt,
-                       source_tz=source_timezone(platform_of(fmt) if fmt else "default"),
-                       on_bytes=file_progress)
+            _load_file(con, export, sha, fmt=fmt, options=options, on_bytes=file_progress)
         row = con.execute(
             "select format, messages, events, quarantined from raw.source_files where source_file = $file",
             {"file": export.rel_path},

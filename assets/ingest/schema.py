@@ -80,6 +80,25 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
 
 SNIPPET_CHARS = 200
 
+#: `date_order` values: decide from the file's own dates, or say what the phone used.
+DATE_ORDERS = ("auto", "day_first", "month_first")
+#: Formats whose dates do not say whether they are day- or month-first (`sources.<platform>.date_order`).
+DATE_ORDER_FORMATS = frozenset({"whatsapp"})
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """How to read one platform's exports where the file itself does not say (settings.yaml
+    `sources.<platform>`): the zone of local wall-clock times, and for formats that write dates
+    without their order (WhatsApp) whether they are day- or month-first."""
+
+    timezone: str = "Asia/Shanghai"
+    date_order: str = "auto"
+
+    def stamp(self) -> str:
+        """Stored with each loaded file: a changed setting makes the loader parse the file again."""
+        return f"timezone={self.timezone};date_order={self.date_order}"
+
 
 def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)

@@ -1,8 +1,9 @@
 -- Group activity metrics per period, long format (KPI_SPEC §4.1).
 -- Grain: (group_id, period_type, period, metric) for every registered group.
--- Members at an instant t: those whose latest membership event before t is a join, plus those with no
--- membership event before t who sent a counted message before t. Members during a period: members at
--- its start, plus everyone who joined or sent a counted message during it (so a rate never exceeds 1).
+-- Members at an instant t come from the membership spells (int_group_members: latest membership event
+-- before t is a join, or no event before t and a counted message before t). Members during a period:
+-- members at its start, plus everyone who joined or sent a counted message during it (so a rate never
+-- exceeds 1).
 -- `net_growth_rate` is null when the group's exports carry no membership events (unknown) or it had
 -- no members at the period's start.
 with
@@ -42,36 +43,14 @@ period_starts as (
     cross join raw.rubric_settings as settings
 ),
 
-last_event_before_start as (
-    select period_starts.group_id, period_starts.period_type, period_starts.period, events.member_key,
-           arg_max(events.direction, events.occurred_at) as last_direction
-    from period_starts
-    inner join membership_events as events
-        on events.group_id = period_starts.group_id
-        and events.occurred_at < period_starts.starts_at
-    group by all
-),
-
-posted_before_start as (
-    select distinct period_starts.group_id, period_starts.period_type, period_starts.period, messages.member_key
-    from period_starts
-    inner join member_messages as messages
-        on messages.group_id = period_starts.group_id
-        and messages.sent_at < period_starts.starts_at
-),
-
+-- Members at the period's start instant, from the membership spells (intermediate.int_group_members).
 members_at_start as (
-    select group_id, period_type, period, member_key
-    from last_event_before_start
-    where last_direction = 'join'
-    union
-    select posted.group_id, posted.period_type, posted.period, posted.member_key
-    from posted_before_start as posted
-    anti join last_event_before_start as evented
-        on evented.group_id = posted.group_id
-        and evented.period_type = posted.period_type
-        and evented.period = posted.period
-        and evented.member_key = posted.member_key
+    select period_starts.group_id, period_starts.period_type, period_starts.period, spells.member_key
+    from period_starts
+    inner join intermediate.int_group_members as spells
+        on spells.group_id = period_starts.group_id
+        and spells.joined_at < period_starts.starts_at
+        and (spells.left_at is null or spells.left_at >= period_starts.starts_at)
 ),
 
 arrivals_during as (
