@@ -16,7 +16,7 @@ from typing import Protocol
 from assets.ingest import discord, qq_qce, qq_qce_txt, qq_txt, slack, telegram, wechat, wecom, whatsapp
 from assets.ingest.encoding import read_head
 from assets.ingest.errors import ExportReadError
-from assets.ingest.schema import ParseResult
+from assets.ingest.schema import DATE_ORDER_FORMATS, ParseResult
 
 #: How many leading lines may be inspected for a WeCom record (the first ones may be broken).
 _SNIFF_LINES = 20
@@ -63,6 +63,7 @@ PARSERS: dict[str, Parser] = {
 #: exports, years of WhatsApp): the loader inserts each part as it comes.
 PART_PARSERS: dict[str, PartParser] = {
     "wecom": wecom.parse_parts,
+    "whatsapp": whatsapp.parse_parts,
 }
 
 #: Content sniffers, most specific first: several formats are JSON objects with a message array,
@@ -108,9 +109,11 @@ def parse_parts(
     rel_path: str,
     format: str | None = None,
     source_tz: str = "Asia/Shanghai",
+    date_order: str = "auto",
 ) -> Iterator[ParseResult]:
     """Parse one export with the parser `format` names, or the detected one when it is None:
-    one result per block for streaming formats, a single result for the others."""
+    one result per block for streaming formats, a single result for the others. `date_order`
+    reaches only the formats in DATE_ORDER_FORMATS; the others' dates say their own order."""
     name = format or detect_format(path)
     if name is None:
         raise ExportReadError(
@@ -118,13 +121,14 @@ def parse_parts(
             "cannot tell the export format of this file; expected one of the supported exports "
             f"({FORMAT_NAMES}) — pass --format",
         )
+    options = {"source_tz": source_tz} | ({"date_order": date_order} if name in DATE_ORDER_FORMATS else {})
     if name in PART_PARSERS:
-        yield from PART_PARSERS[name](path, rel_path=rel_path, source_tz=source_tz)
+        yield from PART_PARSERS[name](path, rel_path=rel_path, **options)
         return
     parser = PARSERS.get(name)
     if parser is None:
         raise ExportReadError(rel_path, f"unknown format {name!r}; expected one of {FORMAT_NAMES}")
-    yield parser(path, rel_path=rel_path, source_tz=source_tz).conformed()
+    yield parser(path, rel_path=rel_path, **options).conformed()
 
 
 def parse_file(
@@ -133,9 +137,12 @@ def parse_file(
     rel_path: str,
     format: str | None = None,
     source_tz: str = "Asia/Shanghai",
+    date_order: str = "auto",
 ) -> ParseResult:
-    """The whole export as one result (`kpi inspect`, tests); the loader uses `parse_parts`."""
-    return ParseResult.combine(parse_parts(path, rel_path=rel_path, format=format, source_tz=source_tz))
+    """The whole export as one result (tests); the loader and `kpi inspect` use `parse_parts`."""
+    return ParseResult.combine(
+        parse_parts(path, rel_path=rel_path, format=format, source_tz=source_tz, date_order=date_order)
+    )
 
 
 def _looks_like_wecom(head: str) -> bool:

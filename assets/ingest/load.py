@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.ingest.common import arrow_view
 from assets.ingest.detect import PARSERS, detect_format, parse_parts, platform_of
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, SourceOptions, empty
 
@@ -159,7 +160,7 @@ def _delete_file(con: duckdb.DuckDBPyConnection, rel_path: str) -> None:
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     if frame.height:
-        con.register("part_frame", frame)
+        con.register("part_frame", arrow_view(frame))
         try:
             con.execute(f"insert into {table} by name select * from part_frame")
         finally:

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.ingest.common import arrow_view, parser_connection
 from assets.ingest.encoding import TextStream
 from assets.ingest.schema import SNIPPET_CHARS, ParseResult
 
@@ -165,7 +166,7 @@ def parse_parts(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") 
     so no local-time assumption is ever made (`timezone_assumed` stays None).
     """
     stream = TextStream(path, display_path=rel_path)
-    with duckdb.connect() as con:
+    with parser_connection() as con:
         for block, lines in stream.line_frames():
             lines = (
                 lines
@@ -188,7 +189,7 @@ def parse_parts(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") 
 
 
 def _parse_records(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame) -> pl.DataFrame:
-    con.register("wecom_lines", lines)
+    con.register("wecom_lines", arrow_view(lines))
     try:
         return con.sql(
             _RECORDS_SQL,
