@@ -1,100 +1,142 @@
 """`make bench`: ingest throughput on generated exports, next to a bare DuckDB read of the same bytes.
 
-Each measurement runs in a fresh child process so its peak RSS is its own (ru_maxrss of the child),
-not the high-water mark of everything measured before it. Figures are printed, never asserted:
-tests do not depend on wall time.
+For each format (issue 3's sizes by default: 10 million WeCom messages, a 2 GB Telegram
+`result.json`, a 0.9 GB WhatsApp TXT) it measures, each in a fresh child process so the peak RSS
+(`ru_maxrss` of that child, via wait4) is its own:
 
-    python -m pipelines.bench [--messages N] [--workdir build/bench]
+- `parse`: the streaming parser alone, every part consumed;
+- `load`: what `kpi run` spends on the file: hash, detect, parse and insert into a new warehouse;
+- `duckdb`: a plain DuckDB read of the same bytes into a table (`read_json`; for Telegram the
+  `messages` array is first copied to its own file, since DuckDB reading the whole 2 GB document
+  takes minutes and about 10 GB; for WhatsApp `read_csv` of one column per line).
 
-The default is 1,000,000 messages: at 10 million (issue 3's size) the current WeCom parser, which
-holds the decoded file and every line in memory, would need about 25 GB; set BENCH_MESSAGES=10000000
-once it streams.
+Figures are printed, never asserted: tests do not depend on wall time. Generated files are kept in
+the work folder and reused.
+
+    python -m pipelines.bench [--formats wecom,telegram,whatsapp] [--workdir build/bench]
+    env: BENCH_MESSAGES (WeCom, 10000000), BENCH_TELEGRAM_BYTES (2e9), BENCH_WHATSAPP_BYTES (9e8)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
 import subprocess
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 
-#: Work a child process runs: (label, python source using PATH).
-_JOBS = {
-    "wecom parser": (
-        "from pathlib import Path\n"
-        "from assets.ingest import wecom\n"
-        "r = wecom.parse(Path(PATH), rel_path='bench.jsonl')\n"
-        "print(r.messages.height + r.quarantine.height)\n"
-    ),
-    "duckdb read_json": (
+#: Child-process code per (format, job). PATH is the export, WORK a scratch folder; each prints
+#: the number of records it read.
+_PARSE = (
+    "from pathlib import Path\n"
+    "from assets.ingest import {module}\n"
+    "n = 0\n"
+    "for part in {module}.parse_parts(Path(PATH), rel_path='bench'):\n"
+    "    n += part.messages.height + part.events.height + part.quarantine.height\n"
+    "print(n)\n"
+)
+_LOAD = (
+    "import shutil, duckdb\n"
+    "from pathlib import Path\n"
+    "from assets.ingest.load import sync_exports\n"
+    "from assets.ingest.schema import SourceOptions\n"
+    "work = Path(WORK); shutil.rmtree(work, ignore_errors=True)\n"
+    "(work / 'exports').mkdir(parents=True)\n"
+    "(work / 'exports' / Path(PATH).name).symlink_to(Path(PATH).resolve())\n"
+    "con = duckdb.connect(str(work / 'warehouse.duckdb'))\n"
+    "con.execute(\"set memory_limit = '2GB'\")\n"
+    "report = sync_exports(con, work, source_options=lambda _: SourceOptions())\n"
+    "f = report.files[0]\n"
+    "print(f['messages'] + f['events'] + f['quarantined'])\n"
+)
+_DUCKDB = {
+    "wecom": (
         "import duckdb\n"
         "con = duckdb.connect()\n"
-        "n = con.execute(\"select count(*) from read_json(?, format='newline_delimited', "
-        "columns={'msgid': 'varchar', 'from': 'varchar', 'roomid': 'varchar', 'msgtime': 'bigint', "
-        "'msgtype': 'varchar', 'text': 'struct(content varchar)'})\", [PATH]).fetchall()[0][0]\n"
-        "print(n)\n"
+        "con.execute(\"create table t as select * from read_json(?, format='newline_delimited', "
+        "columns={'msgid': 'varchar', 'action': 'varchar', 'from': 'varchar', 'roomid': 'varchar', "
+        "'msgtime': 'bigint', 'msgtype': 'varchar', 'text': 'struct(content varchar)'})\", [PATH])\n"
+        "print(con.sql('select count(*) from t').fetchall()[0][0])\n"
+    ),
+    "telegram": (
+        "import duckdb, shutil\n"
+        "from pathlib import Path\n"
+        "src = Path(PATH); out = Path(WORK + '.messages.json')\n"
+        "size = src.stat().st_size\n"
+        "with src.open('rb') as f:\n"
+        "    head = f.read(1 << 20); start = head.index(b'\"messages\": [') + len(b'\"messages\": ')\n"
+        "    f.seek(max(0, size - 4096)); tail = f.read(); end = size - len(tail) + tail.rindex(b']') + 1\n"
+        "    f.seek(start)\n"
+        "    with out.open('wb') as o:\n"
+        "        left = end - start\n"
+        "        while left:\n"
+        "            block = f.read(min(left, 1 << 24)); o.write(block); left -= len(block)\n"
+        "con = duckdb.connect()\n"
+        "con.execute(\"create table t as select * from read_json(?, format='array', maximum_object_size=1e8)\", [str(out)])\n"
+        "print(con.sql('select count(*) from t').fetchall()[0][0])\n"
+        "out.unlink()\n"
+    ),
+    "whatsapp": (
+        "import duckdb\n"
+        "con = duckdb.connect()\n"
+        "con.execute(\"create table t as select * from read_csv(?, columns={'line': 'varchar'}, header=false, "
+        "delim=chr(1), quote='', escape='', auto_detect=false, strict_mode=false)\", [PATH])\n"
+        "print(con.sql('select count(*) from t').fetchall()[0][0])\n"
     ),
 }
 
 
-def generate_wecom(path: Path, messages: int, seed: int = 7) -> None:
-    """WeCom archive JSONL: 2,000 rooms, members and staff, text and some images, in time order."""
-    rng = random.Random(seed)
-    texts = ["请问发货了吗？", "好的，谢谢", "怎么申请退款", "收到", "今天有活动吗", "@客服 我的订单还没到", "👍"]
-    start_ms = 1_775_000_000_000
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        batch = []
-        for i in range(messages):
-            room = f"wr{rng.randrange(2000):06d}"
-            sender = f"wm{rng.randrange(200_000):08d}" if rng.random() < 0.8 else f"staff{rng.randrange(5000):04d}"
-            at = start_ms + i * 780 + rng.randrange(500)
-            if rng.random() < 0.9:
-                payload = f'"msgtype":"text","text":{{"content":{json.dumps(rng.choice(texts), ensure_ascii=False)}}}'
-            else:
-                payload = '"msgtype":"image","image":{"md5sum":"0f","filesize":1024,"sdkfileid":"x"}'
-            batch.append(f'{{"msgid":"{i}_{at}_external","action":"send","from":"{sender}","tolist":[],'
-                         f'"roomid":"{room}","msgtime":{at},{payload}}}\n')
-            if len(batch) == 100_000:
-                out.writelines(batch)
-                batch.clear()
-        out.writelines(batch)
+def _inputs(workdir: Path) -> dict[str, tuple[Path, int]]:
+    """Each format's generated file and how to make it (`pipelines/bench_<format>.py`)."""
+    messages = int(os.environ.get("BENCH_MESSAGES", 10_000_000))
+    telegram_bytes = int(float(os.environ.get("BENCH_TELEGRAM_BYTES", 2e9)))
+    whatsapp_bytes = int(float(os.environ.get("BENCH_WHATSAPP_BYTES", 9e8)))
+    return {
+        "wecom": (workdir / f"wecom_{messages}.jsonl", messages),
+        "telegram": (workdir / f"telegram_{telegram_bytes}.json", telegram_bytes),
+        "whatsapp": (workdir / f"whatsapp_{whatsapp_bytes}.txt", whatsapp_bytes),
+    }
 
 
-def measure(label: str, path: Path) -> dict:
-    """Run one job in a child process; wall time, rows and that child's own peak RSS (wait4)."""
-    code = f"PATH = {str(path)!r}\n" + _JOBS[label]
+#: Appended to every job: the child reports its own peak RSS (all its threads, DuckDB's included).
+_PEAK_RSS = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+
+
+def measure(code: str, path: Path, work: Path) -> dict:
+    """Run one job in a child process: wall time (interpreter start and imports included),
+    records read, and that child's own peak RSS."""
+    code = f"PATH = {str(path)!r}\nWORK = {str(work)!r}\n" + code + _PEAK_RSS
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = child.stdout.read(), child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{label} failed:\n{stderr[-2000:]}")
-    return {"label": label, "rows": int(stdout.strip().splitlines()[-1]), "seconds": wall,
-            "peak_rss_mb": usage.ru_maxrss / 1024}
+    if done.returncode:
+        raise SystemExit(f"failed:\n{done.stderr[-3000:]}")
+    rows, peak_kb = done.stdout.strip().splitlines()[-2:]
+    return {"rows": int(rows), "seconds": wall, "peak_rss_mb": int(peak_kb) / 1024}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", 1_000_000)))
+    parser.add_argument("--formats", default="wecom,telegram,whatsapp")
     parser.add_argument("--workdir", type=Path, default=Path("build/bench"))
     args = parser.parse_args(argv)
-    path = args.workdir / f"wecom_{args.messages}.jsonl"
-    if not path.exists():
-        print(f"generating {args.messages:,} WeCom messages -> {path}", flush=True)
-        generate_wecom(path, args.messages)
-    size_mb = path.stat().st_size / 1e6
-    print(f"\nWeCom JSONL: {args.messages:,} messages, {size_mb:,.0f} MB")
-    print(f"{'reader':<18}{'rows':>12}{'seconds':>10}{'msgs/s':>14}{'peak RSS MB':>14}")
-    for label in _JOBS:
-        row = measure(label, path)
-        print(f"{row['label']:<18}{row['rows']:>12,}{row['seconds']:>10.1f}"
-              f"{row['rows'] / row['seconds']:>14,.0f}{row['peak_rss_mb']:>14,.0f}", flush=True)
+    plans = _inputs(args.workdir)
+    print(f"{'format':<10}{'reader':<8}{'records':>13}{'seconds':>9}{'records/s':>13}{'peak RSS MB':>13}   input")
+    for fmt in args.formats.split(","):
+        path, size = plans[fmt]
+        if not path.exists():
+            print(f"generating {path} …", flush=True)
+            partial = path.with_suffix(path.suffix + ".partial")
+            import_module(f"pipelines.bench_{fmt}").generate(partial, size)
+            partial.rename(path)
+        described = f"{path.name}, {path.stat().st_size / 1e9:.2f} GB"
+        jobs = {"parse": _PARSE.format(module=fmt), "load": _LOAD, "duckdb": _DUCKDB[fmt]}
+        for job, code in jobs.items():
+            row = measure(code, path, args.workdir / f"work_{fmt}")
+            print(f"{fmt:<10}{job:<8}{row['rows']:>13,}{row['seconds']:>9.1f}{row['rows'] / row['seconds']:>13,.0f}"
+                  f"{row['peak_rss_mb']:>13,.0f}   {described}", flush=True)
 
 
 if __name__ == "__main__":
