@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from assets.ingest import whatsapp
 from assets.ingest.errors import ExportReadError
@@ -228,6 +229,131 @@ def test_sniff_accepts_whatsapp(name: str) -> None:
 )
 def test_sniff_rejects_other_text(head: str) -> None:
     assert not whatsapp.sniff(head)
+
+
+# --- streaming: block boundaries and the day/month order ---------------------------------------
+
+
+def parse_in_blocks(path: Path, block_bytes: int, **kwargs: str) -> list[ParseResult]:
+    return list(whatsapp.parse_parts(path, rel_path=path.name, block_bytes=block_bytes, **kwargs))
+
+
+def write_chat(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "WhatsApp Chat with Blocks.txt"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "name", [STAFF, "ios/Family Chat/_chat.txt", "conflict.txt", "ambiguous.txt", "utf16_crlf.txt", "us_12h.txt"]
+)
+def test_tiny_blocks_parse_like_one_block(name: str) -> None:
+    """A block of a few bytes is cut after every line or two: the result must not notice."""
+    path = FIXTURES / name
+    whole = whatsapp.parse(path, rel_path=path.name)
+    parts = parse_in_blocks(path, 16)
+    assert len(parts) > 1
+    combined = ParseResult.combine(parts)
+    for frame in ("messages", "events", "quarantine"):
+        assert_frame_equal(getattr(combined, frame), getattr(whole, frame))
+    assert (combined.warnings, combined.encoding) == (whole.warnings, whole.encoding)
+    assert [part.end_offset for part in parts] == sorted(part.end_offset for part in parts)
+
+
+def test_a_multi_line_message_straddling_a_block_boundary_stays_whole(tmp_path: Path) -> None:
+    path = write_chat(tmp_path, [
+        "13/01/2024, 10:00 - Ann: first line",
+        "second line",
+        "third line",
+        "13/01/2024, 10:01 - Ben: next",
+    ])
+    parts = parse_in_blocks(path, 40)  # the first block ends after the header line
+    assert len(parts) > 1 and parts[0].messages.height == 0
+    result = ParseResult.combine(parts)
+    assert result.messages.select("source_record", "text").rows() == [
+        (1, "first line\nsecond line\nthird line"),
+        (4, "next"),
+    ]
+    assert result.quarantine.height == 0
+
+
+def test_identical_messages_on_both_sides_of_a_boundary_keep_distinct_ids(tmp_path: Path) -> None:
+    path = write_chat(tmp_path, ["13/01/2024, 10:00 - Ann: ok"] * 6 + ["13/01/2024, 10:00 - Ann added Ben"] * 3)
+    parts = parse_in_blocks(path, 64)
+    assert sum(1 for part in parts if part.messages.height) > 1
+    streamed = ParseResult.combine(parts)
+    whole = whatsapp.parse(path, rel_path=path.name)
+    assert streamed.messages["message_id"].n_unique() == 6
+    assert streamed.messages["message_id"].to_list() == whole.messages["message_id"].to_list()
+    assert streamed.events["event_id"].n_unique() == 3
+    assert streamed.events["event_id"].to_list() == whole.events["event_id"].to_list()
+
+
+def test_month_first_evidence_after_several_blocks_decides_every_date(tmp_path: Path) -> None:
+    ambiguous = [f"0{day}/02/2024, 10:00 - Ann: day {day} or February?" for day in range(1, 10)]
+    path = write_chat(tmp_path, [*ambiguous, "02/13/2024, 10:00 - Ben: the 13th of February", "12/13/2024, 8:00 - Ann: x"])
+    parts = parse_in_blocks(path, 100)
+    assert len(parts) > 4
+    # the ambiguous lines wait for the evidence instead of being read day-first
+    assert [part.messages.height for part in parts[:3]] == [0, 0, 0]
+    result = ParseResult.combine(parts)
+    # 01/02 is 2 January, ..., 09/02 is 2 September
+    expected = [utc(f"2024-0{month}-02T02:00") for month in range(1, 10)] + [
+        utc("2024-02-13T02:00"), utc("2024-12-13T00:00")
+    ]
+    assert result.messages["sent_at"].to_list() == expected
+    assert (result.quarantine.height, result.warnings) == (0, [])
+
+
+def test_headers_contradicting_the_decided_order_are_quarantined(tmp_path: Path) -> None:
+    path = write_chat(tmp_path, [
+        "01/02/2024, 10:00 - Ann: ambiguous",
+        "13/01/2024, 10:00 - Ann: day-first evidence",
+        "01/13/2024, 10:00 - Ben: month-first, contradicts line 2",
+        "14/01/2024, 10:00 - Ann: more day-first",
+    ])
+    result = ParseResult.combine(parse_in_blocks(path, 40))
+    assert result.messages["source_record"].to_list() == [1, 2, 4]
+    assert result.messages["sent_at"][0] == utc("2024-02-01T02:00")
+    [reason] = result.quarantine["reason"].to_list()
+    assert "2024-13-1 10:0" in reason and "day-first, the order line 2 shows" in reason
+    [warning] = result.warnings
+    assert "conflicting day/month order (2 headers have a first date field > 12, 1 a second field > 12)" in warning
+    assert "read day-first as line 2" in warning
+
+
+def test_explicit_month_first_on_an_ambiguous_file() -> None:
+    result = parse("ambiguous.txt", date_order="month_first")
+    assert result.messages["sent_at"].to_list() == [utc("2024-01-02T02:00"), utc("2024-03-04T03:00")]
+    assert (result.quarantine.height, result.warnings) == (0, [])
+    day_first = parse("ambiguous.txt", date_order="day_first")
+    assert day_first.messages["sent_at"][0] == utc("2024-02-01T02:00")
+    assert day_first.warnings == []
+
+
+def test_explicit_order_quarantines_dates_that_contradict_it() -> None:
+    result = parse("conflict.txt", date_order="month_first")
+    assert result.messages["source_record"].to_list() == [3]
+    reasons = result.quarantine["reason"].to_list()
+    assert len(reasons) == 2 and all("month-first as sources.whatsapp.date_order sets" in r for r in reasons)
+    assert result.warnings == []
+
+
+def test_ambiguous_warning_names_the_setting() -> None:
+    [warning] = parse("ambiguous.txt").warnings
+    assert "`sources.whatsapp.date_order: month_first` in settings.yaml" in warning
+
+
+def test_an_invalid_date_order_is_refused() -> None:
+    with pytest.raises(ValueError, match="date_order must be one of auto, day_first, month_first; got 'mdy'"):
+        parse("ambiguous.txt", date_order="mdy")
+
+
+def test_a_year_first_file_is_not_held_back_for_evidence(tmp_path: Path) -> None:
+    path = write_chat(tmp_path, [f"2024-01-0{day} 10:00 - Ann: year-first {day}" for day in range(1, 10)])
+    parts = parse_in_blocks(path, 80)  # two lines a block: the first is whole
+    assert parts[0].messages.height == 1
+    assert ParseResult.combine(parts).warnings == []
 
 
 # --- real sample files --------------------------------------------------------------------------

@@ -41,14 +41,18 @@ class Occurrences:
 
     def offsets(self, tuples: pl.DataFrame) -> pl.Series:
         """For each row of `tuples` (one column per tuple field), the count of identical tuples
-        in earlier calls; then remember this call's tuples."""
+        in earlier calls; then remember this call's tuples. `_seen` keeps one (hash, count) row
+        per call a tuple occurred in, so a call probes it with a semi-join instead of re-grouping
+        everything seen so far."""
         hashes = tuples.select(pl.struct(pl.all()).hash().alias("fp_hash"))
-        prior = hashes.join(self._seen, on="fp_hash", how="left", maintain_order="left")["fp_seen"].fill_null(0)
-        self._seen = (
-            pl.concat([self._seen, hashes.group_by("fp_hash").agg(pl.len().cast(pl.Int64).alias("fp_seen"))])
+        counts = hashes.group_by("fp_hash").agg(pl.len().cast(pl.Int64).alias("fp_seen"))
+        earlier = (
+            self._seen.join(counts.select("fp_hash"), on="fp_hash", how="semi")
             .group_by("fp_hash")
             .agg(pl.col("fp_seen").sum())
         )
+        prior = hashes.join(earlier, on="fp_hash", how="left", maintain_order="left")["fp_seen"].fill_null(0)
+        self._seen = pl.concat([self._seen, counts], rechunk=False)
         return prior
 
 
@@ -78,11 +82,18 @@ def content_fingerprints(
         pl.col(text).fill_null("").alias("fp_text"),
         pl.col(order),
     ).with_row_index("fp_row")
-    keyed = keyed.with_columns(
-        pl.int_range(pl.len()).over("fp_key", "fp_time", "fp_sender", "fp_text", order_by=order).alias("fp_occurrence")
+    fields = ["fp_key", "fp_time", "fp_sender", "fp_text"]
+    # Most tuples occur once: number only the rows whose hash repeats. Still exact, because the
+    # window groups by the values themselves (a hash collision only adds rows to the numbered set).
+    repeated = keyed.select(pl.struct(fields).hash().is_duplicated()).to_series()
+    numbered = keyed.filter(repeated).select(
+        "fp_row", pl.int_range(pl.len()).over(fields, order_by=order).alias("fp_occurrence")
+    )
+    keyed = keyed.join(numbered, on="fp_row", how="left", maintain_order="left").with_columns(
+        pl.col("fp_occurrence").fill_null(0)
     )
     if occurrences is not None:
-        prior = occurrences.offsets(keyed.select("fp_key", "fp_time", "fp_sender", "fp_text"))
+        prior = occurrences.offsets(keyed.select(fields))
         keyed = keyed.with_columns(pl.col("fp_occurrence") + prior)
     with parser_connection() as con:
         con.register("fingerprint_input", arrow_view(keyed))

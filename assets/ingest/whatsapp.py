@@ -1,16 +1,23 @@
 """WhatsApp "Export chat" `.txt` parser: Android and iOS layouts in every locale dialect.
 
 FORMATS.md §5 documents the format. A message is a header line (date, time, `Name: text`) plus
-the continuation lines up to the next header. The file is split into lines by Polars, each line is
-classified by one regex per header dialect, the message number is forward-filled over
-continuation lines and the lines are aggregated with `group_by` (STYLE.md: no per-line Python loop).
+the continuation lines up to the next header. Years of a busy group reach a gigabyte, so the file
+is read in blocks of whole lines (`encoding.TextStream`) and parsed block by block with Polars:
+each line is classified as header or not, continuation lines are joined to their header and the
+messages of a block are fingerprinted together (STYLE.md: no per-line Python loop).
 
 Decisions worth knowing
 - The format has no chat id, so `source_key` (and `source_name`) is the chat name taken from the
   file name: `WhatsApp Chat with <name>.txt` → name, iOS `_chat.txt` → its folder's name.
-- Day/month order is not written anywhere. It is decided per file: a first date field > 12 means
-  day-first, a second field > 12 means month-first; with no evidence either way the file is read
-  day-first and a warning says so (never silently). Year-first dates are always `y-m-d`.
+- Day/month order is not written anywhere. `date_order` (settings.yaml
+  `sources.whatsapp.date_order`) may say it; by default ("auto") it is decided per file from the
+  first date that shows it: a first date field > 12 means day-first, a second field > 12 means
+  month-first. Until then lines wait in memory (in practice a day 13 comes within two weeks of
+  chat); with no evidence in the whole file it is read day-first and a warning says so (never
+  silently). Once decided, headers that contradict the order are impossible dates and are
+  quarantined, and a warning counts both kinds over the file. Year-first dates are always `y-m-d`.
+- A message may straddle a block boundary: the lines from a block's last header on are carried
+  into the next block, so every part holds whole messages only.
 - Bidi marks (U+200E/U+200F, embeddings U+202A-U+202E, isolates U+2066-U+2069) are export
   artefacts: iOS puts LRM before placeholders, mentions are wrapped in isolates. They are removed
   from header, name and text so matching and lexicons see the visible text only.
@@ -20,25 +27,39 @@ Decisions worth knowing
   raw_type `deleted`, so nothing that was posted disappears from the audit trail.
 - Lines may be out of chronological order (delivery delays): they are kept as written.
 - `message_id`/`event_id` are fingerprints: sha1 of source_key, time, author, text and the
-  occurrence index among identical tuples, so re-exports of the same chat get the same ids.
+  occurrence index among identical tuples in the whole file (counted across blocks), so re-exports
+  of the same chat get the same ids wherever the blocks happen to be cut.
+
+Speed and memory: almost every line of a real export is an Android header with two-digit fields
+(`31/01/2024, 09:05 - `), so those are recognised by one capture-free regex and cut at fixed
+offsets; only the other lines that start with `[` or a digit go through the dialect regexes, and
+expensive regexes (bidi removal, mentions, media placeholders) run only on lines that can match.
+A block is parsed in slices of `_SLICE_LINES` lines (the intermediate frames are several times the
+text's size) and fingerprinted once per block. Fingerprinting (`common.content_fingerprints` and
+`Occurrences`) is over half of the run time on large files.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from assets.ingest.common import content_fingerprints
-from assets.ingest.encoding import read_text
+from assets.ingest.common import Occurrences, content_fingerprints
+from assets.ingest.encoding import BLOCK_BYTES, TextStream
 from assets.ingest.errors import ExportReadError
-from assets.ingest.schema import SNIPPET_CHARS, ParseResult
+from assets.ingest.schema import DATE_ORDERS, SNIPPET_CHARS, ParseResult
 
 PLATFORM = "whatsapp"
 
 #: Invisible direction marks removed before matching (FORMATS.md §5).
 _BIDI_MARKS = r"[\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+#: Lines that need cleaning contain one of these: a bidi mark, or a BOM (stripped from the line's
+#: start). Looking for them is cheaper than the replacement, which most lines do not need.
+_NEEDS_CLEANING = [*"\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"]
 
 #: The same class for Python's `re` (sniffing); the header patterns work in both engines.
 _PY_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -49,6 +70,7 @@ _TIME = r"([0-9]{1,2})[:.]([0-9]{2})(?:[:.]([0-9]{2}))?"
 _AMPM = r"(?:\s*([AaPp]\.?\s?[Mm]\.?|午前|午後))?"
 
 #: One regex per header layout; groups: d1, d2, d3, hour, minute, second, am/pm, rest of line.
+#: When several match, the first one listed wins.
 HEADER_DIALECTS: dict[str, str] = {
     # [dd/mm/yyyy, HH:MM:SS] Name: text · [m/d/yy h:mm:ss AM] · [2018/06/13, 21:25:15]
     "ios_bracketed": rf"^\[{_DATE},?\s*{_TIME}{_AMPM}\]\s?(.*)$",
@@ -58,6 +80,16 @@ HEADER_DIALECTS: dict[str, str] = {
     "ios_colon": rf"^{_DATE},?\s+{_TIME}{_AMPM}:\s(.*)$",
 }
 _HEADER_FIELDS = ("d1", "d2", "d3", "hour", "minute", "second", "ampm", "rest")
+_NUMBER_FIELDS = ("d1", "d2", "d3", "hour", "minute", "second")
+
+#: The common Android layout with two-digit fields (`31/01/2024, 09:05 - `). On such a line the
+#: `android` dialect (and no earlier one) matches with the fields at these fixed offsets, so no
+#: capturing regex is needed: captures cost about ten times a plain match.
+_FIXED_ANDROID = r"^[0-9]{2}[./-][0-9]{2}[./-][0-9]{4}, [0-9]{2}:[0-9]{2} - "
+_FIXED_FIELDS = {"d1": (0, 2), "d2": (3, 2), "d3": (6, 4), "hour": (12, 2), "minute": (15, 2)}
+_FIXED_REST = 20
+#: Every dialect starts with `[` or a digit: other lines are continuation lines outright.
+_MAYBE_HEADER = r"^[\[0-9]"
 
 #: Lines whose author is one of these are system notices written with a name (test fixtures,
 #: localised exports).
@@ -84,6 +116,9 @@ _MEDIA = (
     r"|.*\((?:file attached|Datei angehängt|fichier joint|archivo adjunto|arquivo anexado"
     r"|file allegato|ファイル添付)\))$"
 )
+#: Every `_MEDIA` alternative ends in one of these (case-insensitively); its `.*\(` makes it the
+#: one pattern that scans whole bodies, so it runs only on bodies that end like a placeholder.
+_MEDIA_END = r"(?i)(?:[>)]|omitted)$"
 
 #: `@⁨Name⁩` (isolate-wrapped display name) or `@491234567` (a phone number).
 _MENTION = r"@\x{2068}([^\x{2069}]+)\x{2069}|@(\+?[0-9]{6,})"
@@ -111,53 +146,65 @@ _FILE_NAME = re.compile(
 
 _SNIFF_LINES = 20
 
+#: Lines parsed at a time within a block: the intermediate frames of a slice are several times
+#: its size, so a 64 MB block is parsed ~10 MB at a time to keep the peak memory low (the ids are
+#: still computed once per block, see `_part`).
+_SLICE_LINES = 1 << 17
 
-def parse(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") -> ParseResult:
-    """Parse one WhatsApp chat export into messages, system events and quarantined lines.
+_ORPHAN_REASON = (
+    "text before the first message header; expected a header like `dd/mm/yyyy, HH:MM - "
+    "Name: text` or `[dd/mm/yyyy, HH:MM:SS] Name: text`"
+)
 
-    Times are the phone's wall clock with no offset; they are read in `source_tz`.
+def parse(
+    path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai", date_order: str = "auto"
+) -> ParseResult:
+    """The whole file as one result (see `parse_parts`)."""
+    return ParseResult.combine(
+        parse_parts(path, rel_path=rel_path, source_tz=source_tz, date_order=date_order)
+    )
+
+
+def parse_parts(
+    path: Path,
+    *,
+    rel_path: str,
+    source_tz: str = "Asia/Shanghai",
+    date_order: str = "auto",
+    block_bytes: int = BLOCK_BYTES,
+) -> Iterator[ParseResult]:
+    """Parse one WhatsApp chat export, block by block, into messages, system events and
+    quarantined lines: one result per block of the file and a last one for the file's last
+    message (held back in case it went on), memory bounded by the block size.
+
+    Times are the phone's wall clock with no offset; they are read in `source_tz`. `date_order`
+    is "auto" (decide from the file's dates), "day_first" or "month_first" (see the module
+    docstring). Warnings about the day/month order need the whole file, so they come with the
+    last part.
     """
-    text, encoding = read_text(path)
-    chat = chat_name(path)
-    lines = _classify(_lines(text))
-    if not lines["is_header"].any():
+    if date_order not in DATE_ORDERS:
+        raise ValueError(f"date_order must be one of {', '.join(DATE_ORDERS)}; got {date_order!r}")
+    stream = TextStream(path, display_path=rel_path, block_bytes=block_bytes)
+    context = _Context(chat=chat_name(path), rel_path=rel_path, source_tz=source_tz, stream=stream)
+    messages = _MessageStream(_DayOrder(date_order))
+    end_offset = 0
+    for block, lines in stream.line_frames():
+        end_offset = block.end_offset
+        parsed = [
+            _parse_run(run, day_first, messages.order.note(), context)
+            for start in range(0, lines.height, _SLICE_LINES)
+            for run, day_first in messages.feed(_classify(lines.slice(start, _SLICE_LINES)))
+        ]
+        yield _part(parsed, context, end_offset)
+    # the file's last message, and lines still waiting for day/month evidence
+    parsed = [_parse_run(run, day_first, messages.order.note(), context) for run, day_first in messages.finish()]
+    if not messages.headers:
         raise ExportReadError(
             rel_path,
             "no WhatsApp message header found; expected lines like `dd/mm/yyyy, HH:MM - Name: "
             "text` (Android) or `[dd/mm/yyyy, HH:MM:SS] Name: text` (iOS)",
         )
-    day_first, warnings = _day_order(lines, rel_path)
-    records = _records(_timestamps(lines, day_first, source_tz))
-    good = records.filter(pl.col("problem").is_null())
-    source = (
-        pl.lit(PLATFORM).alias("platform"),
-        pl.lit(chat).alias("source_key"),
-        pl.lit(chat).alias("source_name"),
-        pl.lit(rel_path).alias("source_file"),
-    )
-    return ParseResult(
-        format=PLATFORM,
-        encoding=encoding,
-        messages=_fingerprint(
-            _messages(good.filter(~pl.col("is_system"))),
-            chat,
-            "message_id",
-            time="sent_at",
-            author="sender_handle",
-            text="text",
-        ).with_columns(*source),
-        events=_fingerprint(
-            _events(good.filter(pl.col("is_system"))),
-            chat,
-            "event_id",
-            time="occurred_at",
-            author="actor_handle",
-            text="detail",
-        ).with_columns(*source),
-        quarantine=_quarantine(lines, records).with_columns(*source),
-        timezone_assumed=source_tz,
-        warnings=warnings,
-    ).conformed()
+    yield _part(parsed, context, end_offset, messages.order.warnings(rel_path))
 
 
 def sniff(head: str) -> bool:
@@ -176,174 +223,453 @@ def chat_name(path: Path) -> str:
     return match.group(1) if match else path.stem
 
 
-def _lines(text: str) -> pl.DataFrame:
-    """One row per physical line, numbered from 1; a final newline does not make an extra line."""
-    lines = pl.DataFrame({"raw": [text.removesuffix("\n")]}).select(
-        pl.col("raw").str.split("\n").explode().str.strip_chars_end("\r")
-    )
-    return lines.with_columns(
-        line_no=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
-        clean=pl.col("raw").str.replace_all(_BIDI_MARKS, "").str.strip_chars_start("\ufeff"),
-    )
+# --- streaming state ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """What every block of one file is parsed with; the occurrence counters carry fingerprint
+    numbering across blocks (one per id space: messages and events are fingerprinted apart)."""
+
+    chat: str
+    rel_path: str
+    source_tz: str
+    stream: TextStream  # its `encoding` is final once the file has been read
+    message_occurrences: Occurrences = field(default_factory=Occurrences)
+    event_occurrences: Occurrences = field(default_factory=Occurrences)
+
+
+@dataclass
+class _DayOrder:
+    """Day-first or month-first for one file: set, or decided from the first header that shows
+    it ("auto"), with the evidence counted over the whole file for the warnings."""
+
+    setting: str
+    day_first: bool | None = None
+    decided_at: int | None = None  # line of the header that decided ("auto")
+    day_evidence: int = 0
+    month_evidence: int = 0
+    day_month_headers: int = 0
+
+    def __post_init__(self) -> None:
+        if self.setting != "auto":
+            self.day_first = self.setting == "day_first"
+
+    @property
+    def auto(self) -> bool:
+        return self.setting == "auto"
+
+    def observe(self, lines: pl.DataFrame) -> None:
+        """Count the evidence in `lines` (whole messages, in file order) and decide at the first."""
+        day_month = pl.col("is_header") & (pl.col("d1") < 100)
+        says_day, says_month = day_month & (pl.col("d1") > 12), day_month & (pl.col("d2") > 12)
+        found = lines.select(
+            day_month.sum().alias("day_month"),
+            says_day.sum().alias("day"),
+            says_month.sum().alias("month"),
+            pl.col("line_no").filter(says_day).first().alias("first_day"),
+            pl.col("line_no").filter(says_month).first().alias("first_month"),
+        ).row(0, named=True)
+        self.day_month_headers += found["day_month"]
+        self.day_evidence += found["day"]
+        self.month_evidence += found["month"]
+        first_day, first_month = found["first_day"], found["first_month"]
+        if self.day_first is None and (first_day is not None or first_month is not None):
+            self.day_first = first_month is None or (first_day is not None and first_day <= first_month)
+            self.decided_at = first_day if self.day_first else first_month
+
+    def note(self) -> str:
+        """How the order was chosen, for quarantine reasons of dates that do not fit it."""
+        order = "day-first" if self.day_first is not False else "month-first"
+        if not self.auto:
+            return f"{order} as sources.whatsapp.date_order sets"
+        if self.decided_at is not None:
+            return f"{order}, the order line {self.decided_at} shows"
+        return f"{order} (assumed)"
+
+    def warnings(self, rel_path: str) -> list[str]:
+        if not self.auto:
+            return []
+        if self.day_evidence and self.month_evidence:
+            order = "day" if self.day_first else "month"
+            return [
+                f"{rel_path}: conflicting day/month order ({self.day_evidence} headers have a first "
+                f"date field > 12, {self.month_evidence} a second field > 12): read {order}-first as "
+                f"line {self.decided_at}, the first of them, shows; the other headers are "
+                "quarantined. If that is wrong, set `sources.whatsapp.date_order` in settings.yaml"
+            ]
+        if self.day_evidence or self.month_evidence or not self.day_month_headers:
+            return []
+        return [
+            f"ambiguous day/month order in {rel_path}: assumed day-first (no date field is above "
+            "12); if the phone wrote month-first (m/d/y) dates, set "
+            "`sources.whatsapp.date_order: month_first` in settings.yaml"
+        ]
+
+
+class _MessageStream:
+    """Cuts a file's classified lines, block by block, into runs of whole messages whose
+    day/month order is known.
+
+    The lines from a block's last header on may continue in the next block, so they are carried
+    over (except at the end of the file). In "auto" order, runs wait in `pending` until a date
+    decides the order; runs without any day/month date (year-first files) do not depend on it
+    and go through at once.
+    """
+
+    def __init__(self, order: _DayOrder) -> None:
+        self.order = order
+        self.carry: pl.DataFrame | None = None
+        self.pending: list[pl.DataFrame] = []
+        self.pending_day_month = False  # whether a pending line has a date whose order matters
+        self.headers = 0
+
+    def feed(self, lines: pl.DataFrame) -> list[tuple[pl.DataFrame, bool]]:
+        """The runs `(lines, day_first)` that these lines (the next ones of the file) complete,
+        in file order; the last message is kept back as it may go on in the next lines."""
+        if self.carry is not None:
+            lines = pl.concat([self.carry, lines])
+            self.carry = None
+        header_rows = lines.get_column("is_header").arg_true()
+        if header_rows.len():
+            cut = header_rows[-1]
+            lines, self.carry = lines.slice(0, cut), lines.slice(cut)
+        return self._complete(lines)
+
+    def finish(self) -> list[tuple[pl.DataFrame, bool]]:
+        """At the end of the file: the last message and whatever still waits for evidence, read
+        day-first when no date ever showed the order."""
+        runs = self._complete(self.carry) if self.carry is not None else []
+        self.carry = None
+        if self.order.day_first is None:
+            runs += [(run, True) for run in self.pending if run.height]
+            self.pending = []
+        return runs
+
+    def _complete(self, lines: pl.DataFrame) -> list[tuple[pl.DataFrame, bool]]:
+        self.headers += int(lines.get_column("is_header").sum())
+        if self.order.auto:
+            self.order.observe(lines)
+        if self.order.day_first is not None:
+            runs, self.pending = [*self.pending, lines], []
+            return [(run, self.order.day_first) for run in runs if run.height]
+        self.pending.append(lines)
+        self.pending_day_month |= lines.select((pl.col("is_header") & (pl.col("d1") < 100)).any()).item()
+        if not self.pending_day_month:
+            # nothing here depends on the order (no dates or only year-first ones): go on
+            runs, self.pending = self.pending, []
+            return [(run, True) for run in runs if run.height]
+        return []
+
+
+# --- lines ----------------------------------------------------------------------------------------
 
 
 def _classify(lines: pl.DataFrame) -> pl.DataFrame:
-    """Match every dialect, keep the first that matches, and number messages over their lines."""
-    matched = [
-        pl.col("clean").str.extract_groups(pattern).struct.rename_fields(
-            [f"{name}_{field}" for field in _HEADER_FIELDS]
-        ).struct.unnest()
-        for name, pattern in HEADER_DIALECTS.items()
-    ]
-    lines = lines.with_columns(*matched)
-    # the first dialect that matches supplies every field, even the ones it leaves empty
-    dialect = pl.coalesce(
-        pl.when(pl.col(f"{name}_rest").is_not_null()).then(pl.lit(name)) for name in HEADER_DIALECTS
-    )
+    """`(line_no, raw)` → plus `clean` (no bidi marks or leading BOM), the header fields (null on
+    continuation lines) and `is_header`.
+
+    Eager Polars does not share common subexpressions, so intermediate results that several
+    expressions use are materialised as columns first (here and below)."""
+    lines = lines.with_columns(_cleaned(lines.get_column("raw")).alias("clean"))
+    lines = lines.with_columns(fixed=pl.when(pl.col("clean").str.contains(_FIXED_ANDROID)).then(pl.col("clean")))
     lines = lines.with_columns(
-        pl.coalesce(
-            pl.when(dialect == name).then(pl.col(f"{name}_{field}")) for name in HEADER_DIALECTS
-        ).alias(field)
-        for field in _HEADER_FIELDS
-    ).drop(f"{name}_{field}" for name in HEADER_DIALECTS for field in _HEADER_FIELDS)
-    is_header = pl.col("rest").is_not_null()
-    return lines.with_columns(
-        is_header=is_header,
-        msg_index=pl.when(is_header).then(is_header.cum_sum()).forward_fill(),
-    ).with_columns(
-        pl.col(["d1", "d2", "d3", "hour", "minute", "second"]).cast(pl.Int32, strict=False)
+        *(pl.col("fixed").str.slice(start, length).cast(pl.Int32).alias(name)
+          for name, (start, length) in _FIXED_FIELDS.items()),
+        pl.lit(None, pl.Int32).alias("second"),
+        pl.lit(None, pl.String).alias("ampm"),
+        pl.col("fixed").str.slice(_FIXED_REST).alias("rest"),
+    ).drop("fixed")
+    others = lines.filter(pl.col("rest").is_null() & pl.col("clean").str.contains(_MAYBE_HEADER))
+    if others.height:
+        lines = lines.update(_dialect_fields(others.select("line_no", "clean")), on="line_no")
+    return lines.with_columns(is_header=pl.col("rest").is_not_null())
+
+
+def _cleaned(raw: pl.Series) -> pl.Series:
+    """`raw` without bidi marks and leading BOMs, replacing only in the few lines that have one."""
+    dirty = raw.str.contains_any(_NEEDS_CLEANING).arg_true()
+    if not dirty.len():
+        return raw
+    cleaned = raw.gather(dirty).str.replace_all(_BIDI_MARKS, "").str.strip_chars_start("\ufeff")
+    return raw.clone().scatter(dirty, cleaned)
+
+
+def _dialect_fields(lines: pl.DataFrame) -> pl.DataFrame:
+    """Header fields of the lines that match a dialect, by the first dialect (in `HEADER_DIALECTS`
+    order) that matches; each dialect runs only on the lines the earlier ones left."""
+    matched = []
+    for name, pattern in HEADER_DIALECTS.items():
+        if not lines.height:
+            break
+        if name == "ios_bracketed":
+            candidates = lines.filter(pl.col("clean").str.starts_with("["))
+        else:
+            candidates = lines
+        fields = candidates.select(
+            "line_no",
+            pl.col("clean").str.extract_groups(pattern).struct.rename_fields(list(_HEADER_FIELDS)).alias("f"),
+        ).unnest("f").filter(pl.col("rest").is_not_null())
+        matched.append(fields)
+        lines = lines.join(fields.select("line_no"), on="line_no", how="anti", maintain_order="left")
+    return pl.concat(matched).with_columns(pl.col(_NUMBER_FIELDS).cast(pl.Int32, strict=False))
+
+
+# --- one run of whole messages ----------------------------------------------------------------------
+
+
+def _part(parsed: list[_Run], context: _Context, end_offset: int, warnings: list[str] | None = None) -> ParseResult:
+    """One part from the runs parsed since the last one, fingerprinted together: per call,
+    `Occurrences` costs as much as all the ids seen so far, so it is called once per block."""
+    frames = {}
+    if parsed:
+        source = (
+            pl.lit(PLATFORM).alias("platform"),
+            pl.lit(context.chat).alias("source_key"),
+            pl.lit(context.chat).alias("source_name"),
+            pl.lit(context.rel_path).alias("source_file"),
+        )
+        messages = _fingerprint(
+            pl.concat([run.messages for run in parsed]),
+            context.chat,
+            "message_id",
+            context.message_occurrences,
+            time="sent_at",
+            author="sender_handle",
+            text="text",
+        )
+        events = _fingerprint(
+            pl.concat([run.events for run in parsed]),
+            context.chat,
+            "event_id",
+            context.event_occurrences,
+            time="occurred_at",
+            author="actor_handle",
+            text="detail",
+        )
+        frames = {
+            "messages": messages.with_columns(*source),
+            "events": events.with_columns(*source),
+            "quarantine": pl.concat([run.quarantine for run in parsed]).with_columns(*source),
+        }
+    return ParseResult(
+        format=PLATFORM,
+        encoding=context.stream.encoding,
+        **frames,
+        timezone_assumed=context.source_tz,
+        warnings=warnings or [],
+        end_offset=end_offset,
+    ).conformed()
+
+
+@dataclass
+class _Run:
+    """A run of whole messages, parsed but without ids yet."""
+
+    messages: pl.DataFrame
+    events: pl.DataFrame
+    quarantine: pl.DataFrame
+
+
+def _parse_run(lines: pl.DataFrame, day_first: bool, order_note: str, context: _Context) -> _Run:
+    """Messages, events and quarantine rows of a run of whole messages (in file order)."""
+    lines = lines.with_columns(msg=pl.col("is_header").cum_sum())
+    records = _timestamps(_records(lines), day_first, context.source_tz)
+    good = pl.col("sent_at").is_not_null() & ~pl.col("bad_ampm")
+    bad = records.filter(~good).with_columns(reason=_problem(order_note, context.source_tz))
+    records = records.filter(good)
+    return _Run(
+        messages=_messages(records.filter(~pl.col("is_system"))),
+        events=_events(records.filter(pl.col("is_system"))),
+        quarantine=_quarantine(lines, bad),
     )
 
 
-def _day_order(lines: pl.DataFrame, rel_path: str) -> tuple[bool, list[str]]:
-    """Decide day-first vs month-first from the file's own dates (year-first dates say nothing)."""
-    dm = lines.filter(pl.col("is_header") & (pl.col("d1") < 100))
-    day_evidence = int(dm.filter(pl.col("d1") > 12).height)
-    month_evidence = int(dm.filter(pl.col("d2") > 12).height)
-    if day_evidence and month_evidence:
-        return day_evidence >= month_evidence, [
-            f"{rel_path}: conflicting day/month order ({day_evidence} headers have a first date "
-            f"field > 12, {month_evidence} a second field > 12): assumed "
-            f"{'day' if day_evidence >= month_evidence else 'month'}-first; the other headers "
-            "are quarantined"
-        ]
-    if day_evidence or month_evidence:
-        return bool(day_evidence), []
-    if dm.height == 0:
-        return True, []
-    return True, [
-        f"ambiguous day/month order in {rel_path}: assumed day-first; set the date order for "
-        "this source if the phone used month-first (m/d/y) dates"
-    ]
+def _records(lines: pl.DataFrame) -> pl.DataFrame:
+    """One row per message: header fields plus its continuation lines, split into author/text.
+
+    Most messages are one line, so only the continuation lines are grouped and joined back."""
+    headers = lines.filter(pl.col("is_header"))
+    continuation = lines.filter(~pl.col("is_header") & (pl.col("msg") > 0))
+    if continuation.height:
+        # listing then joining is several times faster than `str.join` as a group aggregation
+        joined = continuation.group_by("msg").agg("clean", "raw").select(
+            "msg",
+            pl.col("clean").list.join("\n").alias("continuation"),
+            pl.col("raw").list.join("\n").alias("raw_continuation"),
+        )
+        headers = headers.join(joined, on="msg", how="left", maintain_order="left")
+    else:
+        headers = headers.with_columns(
+            pl.lit(None, pl.String).alias("continuation"), pl.lit(None, pl.String).alias("raw_continuation")
+        )
+    # `Name: text` splits at the first colon (a name has none); one space after it belongs to it
+    records = headers.with_columns(split=pl.col("rest").str.splitn(":", 2)).with_columns(
+        pl.col("split").struct.field("field_0").alias("before_colon"),
+        pl.col("split").struct.field("field_1").alias("after_colon"),
+    )
+    has_colon = pl.col("after_colon").is_not_null() & (pl.col("before_colon") != "")
+    records = records.select(
+        pl.col("line_no").alias("source_record"),
+        *_HEADER_FIELDS,
+        pl.when(has_colon).then(pl.col("before_colon").str.strip_chars()).alias("author"),
+        pl.when(has_colon).then(pl.col("after_colon").str.strip_prefix(" ")).alias("body"),
+        "continuation",
+        pl.coalesce(pl.concat_str("raw", "raw_continuation", separator="\n"), "raw").alias("raw_record"),
+    )
+    records = records.with_columns(
+        has_author=pl.col("author").is_not_null() & ~pl.col("author").str.contains(_SYSTEM_BEFORE_COLON)
+    )
+    is_system = (
+        ~pl.col("has_author")
+        | pl.col("author").is_in(_SYSTEM_AUTHORS)
+        | pl.col("body").str.strip_chars().str.contains(_SYSTEM_BODY)
+    )
+    first_line = pl.when(pl.col("has_author")).then(pl.col("body")).otherwise(pl.col("rest"))
+    return records.with_columns(
+        is_system=is_system,
+        actor=pl.when(pl.col("has_author")).then(pl.col("author")),
+        text=first_line,
+    ).with_columns(
+        text=pl.coalesce(
+            pl.concat_str("text", "continuation", separator="\n").str.strip_chars_end("\n"), "text"
+        )
+    )
 
 
-def _timestamps(lines: pl.DataFrame, day_first: bool, source_tz: str) -> pl.DataFrame:
-    """Turn the header fields into a UTC instant, or say why a header's date/time is invalid."""
+def _timestamps(records: pl.DataFrame, day_first: bool, source_tz: str) -> pl.DataFrame:
+    """Add `local_at` (null when the fields are not a real date and 24-hour time), `sent_at` (the
+    UTC instant; null also in a daylight-saving gap) and `bad_ampm`.
+
+    The instant is computed arithmetically from the integer fields instead of formatting every
+    header as text and parsing it back (two string passes over every message). The validity rules
+    are the ones strptime applied: month 1-12, a day that exists in that month, hour 0-23, minute
+    0-59, second 0-60 (a leap second runs into the next minute)."""
     year_first = pl.col("d1") >= 100
-    year = pl.when(year_first).then(pl.col("d1")).otherwise(pl.col("d3"))
+    year = pl.when(year_first).then(pl.col("d1")).otherwise(pl.col("d3")).cast(pl.Int64)
     year = pl.when(year < 100).then(year + 2000).otherwise(year)
     day_col, month_col = ("d1", "d2") if day_first else ("d2", "d1")
-    month = pl.when(year_first).then(pl.col("d2")).otherwise(pl.col(month_col))
-    day = pl.when(year_first).then(pl.col("d3")).otherwise(pl.col(day_col))
+    month = pl.when(year_first).then(pl.col("d2")).otherwise(pl.col(month_col)).cast(pl.Int64)
+    day = pl.when(year_first).then(pl.col("d3")).otherwise(pl.col(day_col)).cast(pl.Int64)
     pm = pl.col("ampm").str.contains(r"^[Pp]|午後")
     hour = (
         pl.when(pl.col("ampm").is_null())
         .then(pl.col("hour"))
         .otherwise(pl.col("hour") % 12 + pl.when(pm).then(12).otherwise(0))
+    ).cast(pl.Int64)
+    second = pl.col("second").fill_null(0).cast(pl.Int64)
+    records = records.with_columns(year=year, month=month, day=day, hour24=hour, sec=second)
+    y, m, d = pl.col("year"), pl.col("month"), pl.col("day")
+    valid = (
+        m.is_between(1, 12)
+        & d.is_between(1, _days_in_month(y, m))
+        & pl.col("hour24").is_between(0, 23)
+        & pl.col("minute").is_between(0, 59)
+        & pl.col("sec").is_between(0, 60)
     )
-    local_text = pl.format(
-        "{}-{}-{} {}:{}:{}", year, month, day, hour, pl.col("minute"), pl.col("second").fill_null(0)
-    )
-    local = local_text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
-    lines = lines.with_columns(
-        local_at=local,
-        sent_at=local.dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
+    micros = (
+        _days_from_civil(y, m, d) * 86_400
+        + pl.col("hour24") * 3_600
+        + pl.col("minute").cast(pl.Int64) * 60
+        + pl.col("sec")
+    ) * 1_000_000
+    local = pl.when(valid).then(micros).cast(pl.Datetime("us"))
+    return records.with_columns(local_at=local).with_columns(
+        sent_at=pl.col("local_at")
+        .dt.replace_time_zone(source_tz, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC"),
+        bad_ampm=(pl.col("ampm").is_not_null() & (pl.col("hour") > 12)).fill_null(False),
     )
-    order = "day-first" if day_first else "month-first"
-    problem = (
-        pl.when(pl.col("ampm").is_not_null() & (pl.col("hour") > 12))
+
+
+def _days_in_month(year: pl.Expr, month: pl.Expr) -> pl.Expr:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    return (
+        pl.when(month == 2)
+        .then(pl.when(leap).then(29).otherwise(28))
+        .when(month.is_in([4, 6, 9, 11]))
+        .then(30)
+        .otherwise(31)
+    )
+
+
+def _days_from_civil(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`)."""
+    y = year - (month <= 2).cast(pl.Int64)
+    era = y // 400
+    year_of_era = y - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
+
+
+def _problem(order_note: str, source_tz: str) -> pl.Expr:
+    """Why a header's date/time is invalid (for the invalid rows only: formatting is not free)."""
+    return (
+        pl.when(pl.col("bad_ampm"))
         .then(pl.format("hour {} is not a 12-hour clock hour but the time has {}", "hour", "ampm"))
         .when(pl.col("local_at").is_null())
         .then(
             pl.format(
                 "date/time {}-{}-{} {}:{} (year-month-day hour:minute, date read {}) is not a "
                 "real calendar date and 24-hour time",
-                year, month, day, hour, pl.col("minute"), pl.lit(order),
+                "year", "month", "day", "hour24", "minute", pl.lit(order_note),
             )
         )
-        .when(pl.col("sent_at").is_null())
-        .then(pl.format("{} does not exist in {} (daylight-saving gap)", "local_at", pl.lit(source_tz)))
+        .otherwise(pl.format("{} does not exist in {} (daylight-saving gap)", "local_at", pl.lit(source_tz)))
     )
-    return lines.with_columns(problem=pl.when(pl.col("is_header")).then(problem))
 
 
-def _records(lines: pl.DataFrame) -> pl.DataFrame:
-    """One row per message: header fields plus its continuation lines, split into author/text."""
-    records = (
-        lines.filter(pl.col("msg_index").is_not_null())
-        .group_by("msg_index", maintain_order=True)
-        .agg(
-            pl.col("line_no").first().alias("source_record"),
-            pl.col("sent_at").first(),
-            pl.col("problem").first(),
-            pl.col("rest").first(),
-            pl.col("raw").str.join("\n").alias("raw_record"),
-            pl.col("clean").slice(1).alias("continuation"),
-        )
-    )
-    author_split = pl.col("rest").str.extract_groups(r"^([^:]+?):(?: |$)?((?s).*)$")
-    records = records.with_columns(
-        author=author_split.struct.field("1").str.strip_chars(),
-        body=author_split.struct.field("2"),
-    )
-    has_author = pl.col("author").is_not_null() & ~pl.col("author").str.contains(
-        _SYSTEM_BEFORE_COLON
-    )
-    is_system = (
-        ~has_author
-        | pl.col("author").is_in(_SYSTEM_AUTHORS)
-        | pl.col("body").str.strip_chars().str.contains(_SYSTEM_BODY)
-    )
-    full = pl.concat_list(
-        pl.when(has_author).then(pl.col("body")).otherwise(pl.col("rest")), "continuation"
-    ).list.join("\n").str.strip_chars_end("\n")
-    return records.with_columns(
-        is_system=is_system,
-        actor=pl.when(has_author).then(pl.col("author")),
-        text=full,
-    )
+# --- output frames ----------------------------------------------------------------------------------
 
 
 def _messages(records: pl.DataFrame) -> pl.DataFrame:
     """Messages with their kind, handle and mentions."""
-    body = pl.col("text").str.strip_chars()
+    records = records.with_columns(body=pl.col("text").str.strip_chars())
+    body = pl.col("body")
     kind = (
         pl.when(body.str.contains(_DELETED))
         .then(pl.lit("deleted"))
         .when(body.str.contains(_STICKER))
         .then(pl.lit("sticker"))
-        .when(body.str.contains(_MEDIA))
+        .when(pl.when(body.str.contains(_MEDIA_END)).then(body).str.contains(_MEDIA))
         .then(pl.lit("media"))
         .when(body != "")
         .then(pl.lit("text"))
         .otherwise(pl.lit("other"))
     )
-    mentions = pl.col("raw_record").str.extract_all(_MENTION).list.eval(
-        pl.element().str.replace_all(r"^@|[\x{2068}\x{2069}]", "")
-    )
     return records.with_columns(raw_type=kind).select(
         "sent_at",
-        _handle(pl.col("actor")).alias("sender_handle"),
+        _handles(records.get_column("actor")).alias("sender_handle"),
         pl.col("actor").alias("sender_name"),
         pl.lit(False).alias("is_bot"),
         pl.when(pl.col("raw_type") == "deleted").then(pl.lit("other")).otherwise("raw_type").alias("kind"),
         pl.col("text").replace("", None),
-        mentions.alias("mentions"),
+        _mentions(records.get_column("raw_record")).alias("mentions"),
         "raw_type",
         "source_record",
-        pl.format("line {}", "source_record").alias("source_record_label"),
+        pl.concat_str(pl.lit("line "), "source_record").alias("source_record_label"),
     )
+
+
+def _mentions(raw_records: pl.Series) -> pl.Series:
+    """`@` mentions per message ([] when none); the regex runs only on messages with an `@`."""
+    with_at = raw_records.str.contains("@", literal=True).arg_true()
+    found = raw_records.gather(with_at).str.extract_all(_MENTION).list.eval(
+        pl.element().str.replace_all(r"^@|[\x{2068}\x{2069}]", "")
+    )
+    return (
+        pl.DataFrame({"row": pl.int_range(raw_records.len(), eager=True, dtype=pl.UInt32)})
+        .join(pl.DataFrame({"row": with_at, "mentions": found}), on="row", how="left", maintain_order="left")
+        .get_column("mentions")
+        .fill_null(pl.lit([], pl.List(pl.String)))
+    )
+
+
+def _handles(authors: pl.Series) -> pl.Series:
+    """`_handle` of each author, computed once per distinct author (a chat has few)."""
+    distinct = authors.unique()
+    return authors.replace(distinct, pl.select(_handle(pl.lit(distinct))).to_series())
 
 
 def _handle(author: pl.Expr) -> pl.Expr:
@@ -392,10 +718,18 @@ def _group(groups: pl.Expr, index: int) -> pl.Expr:
 
 
 def _fingerprint(
-    frame: pl.DataFrame, source_key: str, id_column: str, *, time: str, author: str, text: str
+    frame: pl.DataFrame,
+    source_key: str,
+    id_column: str,
+    occurrences: Occurrences,
+    *,
+    time: str,
+    author: str,
+    text: str,
 ) -> pl.DataFrame:
-    """Add `id_column`: a content fingerprint (assets/ingest/common.py). Rows of one multi-member
-    event share the line's content and differ by `:<member index>`."""
+    """Add `id_column`: a content fingerprint (assets/ingest/common.py), numbered across the
+    file's blocks by `occurrences`. Rows of one multi-member event share the line's content and
+    differ by `:<member index>`."""
     per_member = "member_index" in frame.columns
     member = pl.col("member_index").cast(pl.String) if per_member else pl.lit(None, dtype=pl.String)
     keyed = frame.with_columns(
@@ -403,7 +737,13 @@ def _fingerprint(
         pl.concat_str(pl.col(text).fill_null(""), member.fill_null(""), separator="\x1f").alias("fp_text"),
     )
     ids = content_fingerprints(
-        keyed, source_key="fp_source_key", time=time, sender=author, text="fp_text", order="source_record"
+        keyed,
+        source_key="fp_source_key",
+        time=time,
+        sender=author,
+        text="fp_text",
+        order="source_record",
+        occurrences=occurrences,
     )
     return frame.with_columns(
         pl.concat_str(ids, pl.lit(":") + member, ignore_nulls=True).alias(id_column)
@@ -411,19 +751,11 @@ def _fingerprint(
     )
 
 
-def _quarantine(lines: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+def _quarantine(lines: pl.DataFrame, bad: pl.DataFrame) -> pl.DataFrame:
     """Headers with an impossible date/time, and text lines before the first header."""
-    bad_headers = records.filter(pl.col("problem").is_not_null()).select(
-        "source_record", pl.col("problem").alias("reason"), pl.col("raw_record").alias("raw")
-    )
-    orphans = lines.filter(pl.col("msg_index").is_null() & (pl.col("clean").str.strip_chars() != ""))
-    orphans = orphans.select(
-        pl.col("line_no").alias("source_record"),
-        pl.lit(
-            "text before the first message header; expected a header like `dd/mm/yyyy, HH:MM - "
-            "Name: text` or `[dd/mm/yyyy, HH:MM:SS] Name: text`"
-        ).alias("reason"),
-        "raw",
+    bad_headers = bad.select("source_record", "reason", pl.col("raw_record").alias("raw"))
+    orphans = lines.filter(pl.col("msg") == 0).filter(pl.col("clean").str.strip_chars() != "").select(
+        pl.col("line_no").alias("source_record"), pl.lit(_ORPHAN_REASON).alias("reason"), "raw"
     )
     return pl.concat([orphans, bad_headers]).sort("source_record").select(
         "source_record",
