@@ -21,12 +21,14 @@ COLUMNS = (
 
 def test_headers_map_through_aliases_ignoring_case_space_and_units(tmp_path: Path) -> None:
     path = tmp_path / "posts.csv"
-    path.write_text("\ufeff作品名称 ,播放量（次）\n春季上新,1.2万\n,\n", encoding="utf-8")
+    path.write_text('\ufeff作品名称 ,播放量（次）\n春季上新,1.2万\n,\n"两行\n标题", \n', encoding="utf-8")
     frame = read_table(path, "inputs/x/posts.csv", COLUMNS)
     assert frame.columns == ["source_record", "title", "views", "note", "source_record_label"]
     assert frame.row(0, named=True) == {"source_record": 2, "title": "春季上新", "views": "1.2万", "note": None,
                                         "source_record_label": "line 2"}
-    assert frame.row(1)[1:3] == (None, None)  # blank cells are null, not ''
+    # the empty line-3 row is no record; a quoted cell spanning lines 4-5 keeps its line; blank is null
+    assert frame.row(1, named=True) == {"source_record": 4, "title": "两行\n标题", "views": None, "note": None,
+                                        "source_record_label": "line 4"}
 
 
 @pytest.mark.parametrize(
@@ -115,3 +117,10 @@ def test_a_file_outside_a_kind_folder_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "inputs" / "surveys_2026" / "q3.csv").write_text("x\n", encoding="utf-8")
     with pytest.raises(ExportReadError, match="expected the file under one of inputs/toy/"):
         sync_inputs(duckdb.connect(), tmp_path, {"toy": TOY})
+
+
+def test_xlsx_rows_keep_their_sheet_row_numbers_across_blank_rows(tmp_path: Path) -> None:
+    path = tmp_path / "posts.xlsx"
+    pl.DataFrame({"标题": ["A", None, "B"], "播放量": ["1", None, "2"]}).write_excel(path, worksheet="Sheet1")
+    frame = read_table(path, "posts.xlsx", COLUMNS)
+    assert frame.select("title", "source_record_label").rows() == [("A", "Sheet1!row 2"), ("B", "Sheet1!row 4")]

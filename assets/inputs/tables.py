@@ -42,15 +42,24 @@ def read_table(path: Path, rel_path: str, columns: tuple[Column, ...]) -> pl.Dat
     `Sheet1!row 5`), so a quarantined row can be found in the file the analyst opened."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame, label = _read_xlsx(path, rel_path)
+        # sheet rows: the header is row 1 and blank rows were kept, so the index is the row number
+        frame = frame.with_row_index("source_record", offset=2)
     else:
         frame, label = _read_csv(path, rel_path), "line"
-    renames = _map_headers(frame.columns, columns, rel_path)
-    frame = frame.rename(renames).select(list(renames.values()))
+        # a quoted cell may span lines: each row starts after the line breaks of the rows above it
+        breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0) for c in frame.columns)
+        frame = frame.with_columns(
+            (pl.int_range(2, pl.len() + 2) + breaks.cum_sum().shift(1, fill_value=0)).alias("source_record")
+        )
+    renames = _map_headers([c for c in frame.columns if c != "source_record"], columns, rel_path)
+    frame = frame.rename(renames).select("source_record", *renames.values())
     for column in columns:
         if column.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(column.name))
-    frame = frame.with_columns(pl.all().cast(pl.String).str.strip_chars().replace("", None))
-    frame = frame.with_row_index("source_record", offset=2).with_columns(pl.col("source_record").cast(pl.Int64))
+    frame = frame.with_columns(pl.exclude("source_record").cast(pl.String).str.strip_chars().replace("", None))
+    # rows with nothing in them (spacer rows in sheets, trailing `,,,` lines) are not records
+    frame = frame.filter(~pl.all_horizontal(pl.exclude("source_record").is_null()))
+    frame = frame.with_columns(pl.col("source_record").cast(pl.Int64))
     return frame.with_columns(pl.format(f"{label} {{}}", "source_record").alias("source_record_label"))
 
 
@@ -65,7 +74,7 @@ def _read_csv(path: Path, rel_path: str) -> pl.DataFrame:
 def _read_xlsx(path: Path, rel_path: str) -> tuple[pl.DataFrame, str]:
     """The first sheet; spreadsheets keep one table per sheet and the first is the data."""
     try:
-        sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0)
+        sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False)
     except Exception as error:  # calamine raises its own exception types
         raise ExportReadError(rel_path, f"not a readable XLSX workbook ({str(error).splitlines()[0]})") from None
     name, frame = next(iter(sheets.items()))
