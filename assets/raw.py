@@ -1,4 +1,4 @@
-"""Raw layer: config files and chat exports as tables, exactly as given (plus file/record lineage).
+"""Raw layer: config files, chat exports and inputs as tables, exactly as given (plus file/record lineage).
 
 These are the only assets written from Python; everything downstream is a SQL file in `sql/`.
 """
@@ -10,6 +10,8 @@ import dagster as dg
 import polars as pl
 
 from assets.ingest.load import sync_exports
+from assets.inputs.base import sync_inputs
+from assets.inputs.registry import KINDS as INPUT_KINDS
 from pipelines.config import calendar_tables, config_tables, load_data_config, pseudonym
 from pipelines.metadata import markdown_table, table_metadata
 from pipelines.progress import Progress
@@ -96,6 +98,42 @@ def chat_exports(context: dg.AssetExecutionContext, warehouse: Warehouse, paths:
             if name == "ingest_quarantine":
                 metadata["quarantined_this_run"] = sum(f["quarantined"] for f in parsed)
             yield dg.MaterializeResult(asset_key=["raw", name], metadata=metadata)
+
+
+def _table_name(table: str) -> str:
+    return table.removeprefix("raw.")
+
+
+@dg.multi_asset(
+    name="platform_inputs",
+    specs=[
+        *(dg.AssetSpec(["raw", _table_name(kind.table)], group_name="raw", kinds={"duckdb", "polars"},
+                       description=kind.description) for kind in INPUT_KINDS.values()),
+        dg.AssetSpec(["raw", "input_quarantine"], group_name="raw", kinds={"duckdb", "polars"},
+                     description="Rows of platform-metric and business-log inputs that could not be used: kind, file, "
+                                 "line or sheet row, reason and a short snippet."),
+        dg.AssetSpec(["raw", "input_files"], group_name="raw", kinds={"duckdb", "polars"},
+                     description="One row per loaded input file under inputs/<kind>/: sha256, rows, quarantined, "
+                                 "warnings. Unchanged files are not read again."),
+    ],
+)
+def platform_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ProjectPaths):
+    """Read the files under inputs/<kind>/ (platform statistics, short-video posts, surveys, tickets,
+    content audits, evaluations) into one raw table per kind, idempotently per file."""
+    with warehouse.connect() as con:
+        report = sync_inputs(con, paths.data, INPUT_KINDS)
+        read = [f for f in report.files if not f["skipped"]]
+        context.log.info(f"{len(report.files)} input files: {len(read)} read, "
+                         f"{len(report.files) - len(read)} unchanged, {len(report.removed)} removed")
+        for warning in con.execute(
+            "select source_file, unnest(warnings) from raw.input_files order by all").fetchall():
+            context.log.warning(f"{warning[0]}: {warning[1]}")
+        per_file = pl.DataFrame(report.files) if report.files else pl.DataFrame()
+        for table in [*(k.table for k in INPUT_KINDS.values()), "raw.input_quarantine", "raw.input_files"]:
+            metadata = table_metadata(con, table)
+            if table == "raw.input_files" and per_file.height:
+                metadata["files"] = dg.MetadataValue.md(markdown_table(per_file))
+            yield dg.MaterializeResult(asset_key=["raw", _table_name(table)], metadata=metadata)
 
 
 @dg.multi_asset(

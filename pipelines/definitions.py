@@ -11,6 +11,7 @@ from pipelines.resources import ProjectPaths, Warehouse
 all_assets = [
     raw.config_tables_asset,
     raw.chat_exports,
+    raw.platform_inputs,
     raw.business_calendar,
     raw.member_pseudonyms,
     *models.sql_assets,
