@@ -78,6 +78,38 @@ class Lexicons(_Strict):
     complaint: list[str]
 
 
+class FloodRule(_Strict):
+    messages: int = Field(5, ge=2)
+    window_minutes: float = Field(10, gt=0)
+
+
+class ViolationRules(_Strict):
+    """KPI_SPEC §4.2 rules. `ads` also flags every URL whose host is not on `url_allow_list` (a
+    host matches itself and its subdomains); `privacy` (mobile, resident ID and bank card numbers)
+    is built in; `sensitive` is the company's own word list."""
+
+    ads: list[str] = ["加微信", "加V", "加v", "代理", "兼职", "刷单"]
+    url_allow_list: list[str] = []
+    abuse: list[str] = []
+    sensitive: list[str] = []
+    flood: FloodRule = FloodRule()
+
+
+class EvaluationWeights(_Strict):
+    """KPI_SPEC §4.4 multi-rater weights, renormalised over the rater types present."""
+
+    self_: float = Field(0.1, ge=0, alias="self")
+    supervisor: float = Field(0.4, ge=0)
+    peer: float = Field(0.2, ge=0)
+    customer: float = Field(0.3, ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> "EvaluationWeights":
+        if self.self_ + self.supervisor + self.peer + self.customer <= 0:
+            raise ValueError("at least one rater type needs a weight above 0")
+        return self
+
+
 class GradeBand(_Strict):
     grade: Literal["excellent", "good", "pass", "fail"]
     min_score: float = Field(ge=0, le=100)
@@ -95,6 +127,9 @@ class Rubric(_Strict):
     requests: RequestRules = RequestRules()
     sla: SlaRules = SlaRules()
     lexicons: Lexicons
+    violations: ViolationRules = ViolationRules()
+    evaluation_weights: EvaluationWeights = EvaluationWeights()
+    excellent_communities_per_category: int = Field(3, ge=0)
     min_samples: dict[str, int] = {"requests": 10, "survey_responses": 5, "reviewed_posts": 3}
     grade_bands: list[GradeBand]
     not_rated_min_weight: float = Field(0.5, ge=0, le=1)
@@ -180,7 +215,9 @@ _RE2_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}])")
 
 
 def _is_latin(term: str) -> bool:
-    return bool(re.search(r"[A-Za-z]", term))
+    """Whole-word matching only makes sense for purely Latin terms: `\\b` is an ASCII word boundary,
+    so a mixed term such as `加V` wrapped in it could never match after a Chinese character."""
+    return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 '\-]*", term))
 
 
 def lexicon_pattern(terms: list[str]) -> str:
@@ -213,7 +250,22 @@ def rubric_tables(rubric: Rubric) -> dict[str, pl.DataFrame]:
             "question_pattern": [lexicon_pattern(rubric.lexicons.question)],
             "complaint_pattern": [lexicon_pattern(rubric.lexicons.complaint)],
             "not_rated_min_weight": [float(rubric.not_rated_min_weight)],
-        }
+            "ads_pattern": [lexicon_pattern(rubric.violations.ads)],
+            "url_allow_hosts": [sorted({h.lower().strip() for h in rubric.violations.url_allow_list})],
+            "abuse_pattern": [lexicon_pattern(rubric.violations.abuse) if rubric.violations.abuse else None],
+            "sensitive_pattern": [lexicon_pattern(rubric.violations.sensitive) if rubric.violations.sensitive else None],
+            "flood_messages": [rubric.violations.flood.messages],
+            "flood_window_minutes": [float(rubric.violations.flood.window_minutes)],
+            "evaluation_weights": [{
+                "self": rubric.evaluation_weights.self_, "supervisor": rubric.evaluation_weights.supervisor,
+                "peer": rubric.evaluation_weights.peer, "customer": rubric.evaluation_weights.customer,
+            }],
+            "excellent_communities_per_category": [rubric.excellent_communities_per_category],
+            "quota_enabled": [rubric.quota.enabled],
+            "quota_min_calibration_group": [rubric.quota.min_calibration_group],
+            "quota_max_excellent_share": [float(rubric.quota.max_excellent_share)],
+        },
+        schema_overrides={"abuse_pattern": pl.String, "sensitive_pattern": pl.String},
     )
     dimension_rows, metric_rows = [], []
     for entity, section in (("staff", rubric.staff_roles), ("group", rubric.group_categories)):

@@ -115,3 +115,26 @@ def test_source_option_errors(tmp_path, sources, message):
 
     with pytest.raises(ConfigError, match=message):
         load_settings(_settings(tmp_path, sources))
+
+
+def test_mixed_script_lexicon_terms_match_as_substrings():
+    import re
+
+    pattern = lexicon_pattern(["加V", "OK"]).replace("(?i)", "")
+    assert re.search(pattern, "请加V详聊") and re.search(pattern, "OK 👍")
+    assert not re.search(pattern, "BOOK")
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("evaluation_weights: {self: 0.1, supervisor: 0.4, peer: 0.2, customer: 0.3}",
+         "evaluation_weights: {self: 0, supervisor: 0, peer: 0, customer: 0}", "at least one rater type"),
+        ("flood: {messages: 5, window_minutes: 10}", "flood: {messages: 1, window_minutes: 10}",
+         "greater than or equal to 2"),
+        ("  abuse: [", "  abusive: [", "abusive"),
+    ],
+)
+def test_violation_and_evaluation_settings_are_validated(tmp_path, old, new, message):
+    with pytest.raises(ConfigError, match=message):
+        load_rubric(_copy_rubric(tmp_path, old, new))
