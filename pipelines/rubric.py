@@ -110,6 +110,15 @@ class EvaluationWeights(_Strict):
         return self
 
 
+class MemberTiers(_Strict):
+    """KPI_SPEC §5 member tiers (per group and quarter)."""
+
+    opinion_leader_top_share: float = Field(0.05, gt=0, le=1)
+    opinion_leader_min_messages: int = Field(20, ge=1)
+    core_min_week_share: float = Field(0.5, gt=0, le=1)
+    active_min_weeks: int = Field(3, ge=1)
+
+
 class GradeBand(_Strict):
     grade: Literal["excellent", "good", "pass", "fail"]
     min_score: float = Field(ge=0, le=100)
@@ -130,6 +139,7 @@ class Rubric(_Strict):
     violations: ViolationRules = ViolationRules()
     evaluation_weights: EvaluationWeights = EvaluationWeights()
     excellent_communities_per_category: int = Field(3, ge=0)
+    member_tiers: MemberTiers = MemberTiers()
     min_samples: dict[str, int] = {"requests": 10, "survey_responses": 5, "reviewed_posts": 3}
     grade_bands: list[GradeBand]
     not_rated_min_weight: float = Field(0.5, ge=0, le=1)
@@ -264,6 +274,10 @@ def rubric_tables(rubric: Rubric) -> dict[str, pl.DataFrame]:
             "quota_enabled": [rubric.quota.enabled],
             "quota_min_calibration_group": [rubric.quota.min_calibration_group],
             "quota_max_excellent_share": [float(rubric.quota.max_excellent_share)],
+            "tier_opinion_leader_top_share": [float(rubric.member_tiers.opinion_leader_top_share)],
+            "tier_opinion_leader_min_messages": [rubric.member_tiers.opinion_leader_min_messages],
+            "tier_core_min_week_share": [float(rubric.member_tiers.core_min_week_share)],
+            "tier_active_min_weeks": [rubric.member_tiers.active_min_weeks],
         },
         schema_overrides={"abuse_pattern": pl.String, "sensitive_pattern": pl.String},
     )

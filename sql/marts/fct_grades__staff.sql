@@ -1,8 +1,8 @@
 -- HR quarterly grades (KPI_SPEC §6): one row per staff member active in each quarter, with the four
 -- dimension scores, overall score, computed and final grade, the not-rated reason, and the main raw
--- metrics with their sample sizes. `final_grade` equals `computed_grade` until an override applies;
--- `quota_adjusted` is false while the rubric's quota is off. `quarter_is_complete` tells the publisher
--- which quarters may be published. Grain: (staff_id, quarter).
+-- metrics with their sample sizes. `final_grade` is the grade after the optional quota
+-- (marts.fct_grades__quota; `quota_adjusted` marks demotions) and, later, overrides.
+-- `quarter_is_complete` tells the publisher which quarters may be published. Grain: (staff_id, quarter).
 with
 
 scores as (
@@ -48,9 +48,9 @@ final as (
         scores.satisfaction_score,
         scores.overall_score,
         scores.grade as computed_grade,
-        scores.grade as final_grade,
+        coalesce(quota.quota_grade, scores.grade) as final_grade,
         scores.not_rated_reason,
-        false as quota_adjusted,
+        coalesce(quota.quota_adjusted, false) as quota_adjusted,
         scores.rubric_version,
         metrics.staff_messages::bigint as staff_messages,
         round(metrics.active_day_ratio, 4) as active_day_ratio,
@@ -72,6 +72,10 @@ final as (
     left join metrics
         on metrics.staff_id = scores.entity_id
         and metrics.quarter = scores.period
+    left join marts.fct_grades__quota as quota
+        on quota.staff_id = scores.entity_id
+        and quota.period_type = 'quarter'
+        and quota.period = scores.period
 )
 
 select * from final
