@@ -27,6 +27,7 @@ from assets.ingest.load import export_units
 from assets.ingest.schema import DATE_ORDERS, SourceOptions
 from pipelines.config import load_data_config
 from pipelines.definitions import all_assets, resources
+from pipelines.explain import explanation, render
 from pipelines.errors import KpiError
 from assets.models import sql_checks
 from pipelines.partitions import parse_quarter, partition_key_from_quarter
@@ -315,6 +316,36 @@ def inspect(
     for report in reports:
         for warning in report.get("warnings", []):
             Console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+@app.command()
+def explain(
+    quarter: Annotated[str, typer.Option(help="Quarter, e.g. 2026-Q3 (a month such as 2026-07 also works).")],
+    staff: Annotated[str | None, typer.Option(help="Staff id from config/roster.csv.")] = None,
+    group: Annotated[str | None, typer.Option(help="Group id from config/groups.csv.")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder of `kpi run` (holds warehouse.duckdb).")] = Path("build"),
+) -> None:
+    """Why a staff member or group got its grade, and which metrics would raise it most."""
+    if (staff is None) == (group is None):
+        _fail("give exactly one of --staff ID or --group ID")
+    entity_type, entity_id = ("staff", staff) if staff is not None else ("group", group)
+    period = quarter.upper() if "Q" in quarter.upper() else quarter
+    try:
+        with Warehouse(path=str(out / "warehouse.duckdb")).connect(read_only=True) as con:
+            rows = explanation(con, entity_type, entity_id, period)
+            scores = con.sql(
+                "select * from marts.fct_scores where entity_type = $t and entity_id = $i and period = $p",
+                params={"t": entity_type, "i": entity_id, "p": period}).pl().row(0, named=True)
+            weights = dict(con.sql(
+                "select dimension, dimension_weight from raw.rubric_dimensions where entity_type = $t and rubric_key = $k",
+                params={"t": entity_type, "k": scores["rubric_key"]}).fetchall())
+            name = con.sql(
+                "select name from raw.staff where staff_id = $i union all select name from raw.groups where group_id = $i",
+                params={"i": entity_id}).fetchall()
+    except KpiError as exc:
+        _fail(str(exc))
+    title = f"{entity_type} {entity_id}{' ' + name[0][0] if name else ''} · {period} · {rows['rubric_key'][0]}"
+    Console(width=max(110, Console().width)).print(render(rows, scores, weights, title))
 
 
 def main() -> None:

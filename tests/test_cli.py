@@ -216,3 +216,36 @@ def test_run_summary_lists_folders_on_big_inputs(monkeypatch):
         ["exports/telegram/x/(1", "files)", "telegram", "utf-8", "7", "1", "0"],
         ["exports/wecom/a/2.jsonl", "wecom", "utf-8", "5", "0", "1"],  # files with quarantine, by name
     ]
+
+
+def test_explain_shows_grade_points_and_what_would_raise_it(sample_run):
+    out, _ = sample_run
+    done = kpi("explain", "--staff", "S001", "--quarter", "2026-q3", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "S001" in text and "2026-Q3" in text and "overall" in text
+    assert "points" in text and "what would raise the score most" in text
+    import duckdb
+
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        # an entity's contributions add up to its overall score; potential gains are the missing points
+        gaps = con.sql("""
+            select entity_type, entity_id, period, abs(sum(contribution) - any_value(overall_score)) as gap,
+                   abs(sum(contribution) + sum(potential_gain) - 100) as total_gap
+            from marts.fct_score_explanations
+            where overall_score is not null and status = 'scored'
+            group by all
+        """).fetchall()
+    assert gaps and max(g[3] for g in gaps) < 0.02 and max(g[4] for g in gaps) < 0.02
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--staff", "NOPE"], "no staff 'NOPE' in the warehouse"),
+        (["--staff", "S001", "--group", "G01"], "exactly one of --staff ID or --group ID"),
+    ],
+)
+def test_explain_errors_are_one_line(sample_run, args, message):
+    done = kpi("explain", *args, "--quarter", "2026-Q3", "--out", str(sample_run[0]))
+    assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
