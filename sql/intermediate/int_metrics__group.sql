@@ -4,6 +4,16 @@
 -- before t is a join, or no event before t and a counted message before t). Members during a period:
 -- members at its start, plus everyone who joined or sent a counted message during it (so a rate never
 -- exceeds 1).
+-- Platform member totals win (§4.1 "where platform group statistics give a member total for that group
+-- and day, the total wins"): members at a period's start are staging.stg_platform__group_daily_stats
+-- .member_total of the group on the period's first day or, when that day is missing, of the latest day
+-- within the 7 days before it; only without such a total are they counted from the spells. A total has
+-- no member identities, so members during the period are then the total plus the arrivals (joined or
+-- posted during the period) who were not members at the start by the spells — and never fewer than the
+-- arrivals themselves, so participation stays ≤ 1. A silent member present at the start whose first
+-- message falls in the period is counted once more (no identities to match on); in groups large enough
+-- to need platform totals that error is negligible. `value_source` says which source the member-based
+-- metrics used: 'platform_stats:<stat_date>' or 'membership_spells' (NULL for active_day_ratio).
 -- `net_growth_rate` is null when the group's exports carry no membership events (unknown) or it had
 -- no members at the period's start.
 with
@@ -80,6 +90,39 @@ start_counts as (
     group by all
 ),
 
+-- The platform's member total for the period's first day, else the latest day in the 7 before it.
+platform_totals as (
+    select
+        group_periods.group_id,
+        group_periods.period_type,
+        group_periods.period,
+        arg_max(stats.member_total, stats.stat_date) as member_total,
+        max(stats.stat_date) as member_total_date
+    from group_periods
+    inner join staging.stg_platform__group_daily_stats as stats
+        on stats.group_id = group_periods.group_id
+        and stats.member_total is not null
+        and stats.stat_date between group_periods.period_start - 7 and group_periods.period_start
+    group by all
+),
+
+-- Arrivals during the period, and those of them who were not members at its start by the spells.
+arrival_counts as (
+    select
+        arrivals_during.group_id,
+        arrivals_during.period_type,
+        arrivals_during.period,
+        count(distinct arrivals_during.member_key) as arrivals,
+        count(distinct arrivals_during.member_key) filter (where members_at_start.member_key is null) as new_arrivals
+    from arrivals_during
+    left join members_at_start
+        on members_at_start.group_id = arrivals_during.group_id
+        and members_at_start.period_type = arrivals_during.period_type
+        and members_at_start.period = arrivals_during.period
+        and members_at_start.member_key = arrivals_during.member_key
+    group by all
+),
+
 flows as (
     select group_periods.group_id, group_periods.period_type, group_periods.period,
            count(*) filter (where events.direction = 'join') as joins,
@@ -109,8 +152,19 @@ joined as (
         group_periods.period_type,
         group_periods.period,
         group_periods.days_in_period,
-        coalesce(members_during.members_during, 0) as members_during,
-        coalesce(start_counts.members_at_start, 0) as members_at_start,
+        case
+            when platform_totals.member_total is not null then greatest(
+                platform_totals.member_total + coalesce(arrival_counts.new_arrivals, 0),
+                coalesce(arrival_counts.arrivals, 0)
+            )
+            else coalesce(members_during.members_during, 0)
+        end as members_during,
+        coalesce(platform_totals.member_total, start_counts.members_at_start, 0) as members_at_start,
+        case
+            when platform_totals.member_total is not null
+                then 'platform_stats:' || strftime(platform_totals.member_total_date, '%Y-%m-%d')
+            else 'membership_spells'
+        end as member_source,
         groups_with_events.group_id is not null as has_membership_events,
         coalesce(flows.joins, 0) as joins,
         coalesce(flows.leaves, 0) as leaves,
@@ -121,6 +175,8 @@ joined as (
     inner join posting using (group_id, period_type, period)
     left join members_during using (group_id, period_type, period)
     left join start_counts using (group_id, period_type, period)
+    left join platform_totals using (group_id, period_type, period)
+    left join arrival_counts using (group_id, period_type, period)
     left join flows using (group_id, period_type, period)
     left join groups_with_events using (group_id)
 ),
@@ -130,15 +186,17 @@ long as (
     from joined,
         unnest([
             {'metric': 'participation_rate', 'numerator': active_members::double, 'denominator': members_during::double,
-             'value': active_members / nullif(members_during, 0), 'sample_size': members_during},
+             'value': active_members / nullif(members_during, 0), 'sample_size': members_during,
+             'value_source': member_source},
             {'metric': 'messages_per_member_day', 'numerator': member_messages,
              'denominator': members_during * days_in_period,
-             'value': member_messages / nullif(members_during * days_in_period, 0), 'sample_size': members_during},
+             'value': member_messages / nullif(members_during * days_in_period, 0), 'sample_size': members_during,
+             'value_source': member_source},
             {'metric': 'active_day_ratio', 'numerator': active_days, 'denominator': days_in_period,
-             'value': active_days / days_in_period, 'sample_size': days_in_period},
+             'value': active_days / days_in_period, 'sample_size': days_in_period, 'value_source': null},
             {'metric': 'net_growth_rate', 'numerator': joins - leaves, 'denominator': members_at_start,
              'value': case when has_membership_events then (joins - leaves) / nullif(members_at_start, 0) end,
-             'sample_size': members_at_start}
+             'sample_size': members_at_start, 'value_source': member_source}
         ]) as metrics(metric)
 ),
 
@@ -152,7 +210,8 @@ final as (
         numerator,
         denominator,
         value,
-        sample_size
+        sample_size,
+        value_source
     from long
 )
 

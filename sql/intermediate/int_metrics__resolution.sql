@@ -4,6 +4,14 @@
 -- attribution in marts.fct_requests (the responder, or the group owner when unanswered). Entities with
 -- no requests get no rows here; marts.fct_metric_scores treats them as having a sample of 0.
 -- Quantiles over responded requests by linear interpolation (quantile_cont).
+-- complaint_resolution_rate uses the ticket log where present (§4.3): when the staff member (the ticket's
+-- handler) or group (the ticket's source group) has complaint tickets (staging.stg_tickets__tickets,
+-- ticket_type 'complaint') opened in the period whose outcome is known, it is resolved complaint tickets
+-- / those complaint tickets; otherwise the chat-based value, resolved complex requests / complex
+-- requests. Tickets whose outcome is unknown (resolved/closed without a closed_at: is_resolved NULL) count
+-- on neither side, and an entity whose complaint tickets are all of that kind falls back to the chats.
+-- An entity with complaint tickets but no chat requests in the period gets only this row.
+-- `value_source` says which one was used: 'ticket_log' or 'chat_requests' (NULL for the other metrics).
 with
 
 requests as (
@@ -36,23 +44,66 @@ per_entity_period as (
     group by all
 ),
 
+complaint_tickets as (
+    select
+        entity.entity_type,
+        entity.entity_id,
+        period.period_type,
+        period.period,
+        count(*) as complaint_tickets,
+        count(*) filter (where tickets.is_resolved) as resolved_complaint_tickets
+    from staging.stg_tickets__tickets as tickets,
+        unnest([
+            {'period_type': 'month', 'period': tickets.opened_month},
+            {'period_type': 'quarter', 'period': tickets.opened_quarter}
+        ]) as periods(period),
+        unnest([
+            {'entity_type': 'group', 'entity_id': tickets.group_id},
+            {'entity_type': 'staff', 'entity_id': tickets.staff_id}
+        ]) as entities(entity)
+    where tickets.is_complaint and tickets.is_resolved is not null and entity.entity_id is not null
+    group by all
+),
+
+joined as (
+    select
+        coalesce(per_entity_period.entity_type, complaint_tickets.entity_type) as entity_type,
+        coalesce(per_entity_period.entity_id, complaint_tickets.entity_id) as entity_id,
+        coalesce(per_entity_period.period_type, complaint_tickets.period_type) as period_type,
+        coalesce(per_entity_period.period, complaint_tickets.period) as period,
+        per_entity_period.* exclude (entity_type, entity_id, period_type, period),
+        complaint_tickets.complaint_tickets is not null as uses_tickets,
+        coalesce(complaint_tickets.complaint_tickets, per_entity_period.complex_requests) as complaints,
+        coalesce(complaint_tickets.resolved_complaint_tickets, per_entity_period.complex_resolved)
+            as complaints_resolved
+    from per_entity_period
+    full outer join complaint_tickets
+        on complaint_tickets.entity_type = per_entity_period.entity_type
+        and complaint_tickets.entity_id = per_entity_period.entity_id
+        and complaint_tickets.period_type = per_entity_period.period_type
+        and complaint_tickets.period = per_entity_period.period
+),
+
 final as (
     select entity_type, entity_id, period_type, period, metric.*
-    from per_entity_period,
+    from joined,
         unnest([
             {'metric': 'response_rate', 'numerator': responded::double, 'denominator': requests::double,
-             'value': responded / requests, 'sample_size': requests},
+             'value': responded / requests, 'sample_size': requests, 'value_source': null::varchar},
             {'metric': 'sla_rate', 'numerator': within_sla, 'denominator': requests,
-             'value': within_sla / requests, 'sample_size': requests},
+             'value': within_sla / requests, 'sample_size': requests, 'value_source': null},
             {'metric': 'median_response_business_minutes', 'numerator': null, 'denominator': responded,
-             'value': median_response_business_minutes, 'sample_size': responded},
+             'value': median_response_business_minutes, 'sample_size': responded, 'value_source': null},
             {'metric': 'p90_response_business_minutes', 'numerator': null, 'denominator': responded,
-             'value': p90_response_business_minutes, 'sample_size': responded},
+             'value': p90_response_business_minutes, 'sample_size': responded, 'value_source': null},
             {'metric': 'resolution_rate', 'numerator': resolved, 'denominator': requests,
-             'value': resolved / requests, 'sample_size': requests},
-            {'metric': 'complaint_resolution_rate', 'numerator': complex_resolved, 'denominator': complex_requests,
-             'value': complex_resolved / nullif(complex_requests, 0), 'sample_size': complex_requests}
+             'value': resolved / requests, 'sample_size': requests, 'value_source': null},
+            {'metric': 'complaint_resolution_rate', 'numerator': complaints_resolved, 'denominator': complaints,
+             'value': complaints_resolved / nullif(complaints, 0), 'sample_size': complaints,
+             'value_source': case when uses_tickets then 'ticket_log' else 'chat_requests' end}
         ]) as metrics(metric)
+    -- ticket-only entity-periods have no request metrics
+    where requests is not null or metric.metric = 'complaint_resolution_rate'
 )
 
 select * from final

@@ -1,0 +1,160 @@
+-- Content audit log, one row per submission of a post to review, with author and group resolved and the
+-- post's first-time result (KPI_SPEC §4.2 audit_pass_rate, audit_score), from raw.content_audits.
+-- Grain: (post_id, submitted_at) — one submission.
+-- De-duplication: the same submission (post_id and submitted_at) in several files counts once; a copy
+-- with a first verdict beats a pending one, then the copy reviewed last (latest final/first review time),
+-- then the file whose path sorts last, then the later record. `copies` says how many copies were seen.
+-- First submission: submissions are numbered across all files by submission time (`submission_number`).
+-- The earliest one is the post's first submission only if some file numbers it 1 (`submission` in
+-- raw.content_audits is numbered before quarantine, so a file whose submission 1 was quarantined starts
+-- at 2): otherwise the first submission is missing, the post has no first-time result and is not counted
+-- as reviewed. The FIRST submission decides `post_passed_first_time` (its first verdict is 'pass'; a
+-- later resubmission that passes does not turn a first-time failure into a pass) and `post_is_reviewed`
+-- (its first verdict is not NULL, i.e. not pending); both are repeated on every row of the post.
+-- Identity, on the submission's local date (reporting time zone): author = staff_id (in the roster) or
+-- staff_platform + staff_handle through a roster handle valid that day, active that day; group = group_id
+-- (in the registry) or platform + source_key. Unresolved parts are explained in `resolution_note`.
+-- The reviewer's name is dropped (raw only, never published).
+with
+
+settings as (
+    select * from raw.rubric_settings
+),
+
+audits as (
+    select * exclude (reviewer) from raw.content_audits
+),
+
+deduplicated as (
+    select
+        *,
+        count(*) over same_submission as copies,
+        min(submission) over same_submission as min_file_submission
+    from audits
+    window same_submission as (partition by post_id, submitted_at)
+    qualify row_number() over (
+        partition by post_id, submitted_at
+        order by first_verdict is not null desc,
+            greatest(final_reviewed_at, first_reviewed_at) desc nulls last,
+            source_file desc,
+            source_record desc
+    ) = 1
+),
+
+numbered as (
+    select
+        deduplicated.* rename (submission as file_submission),
+        row_number() over (partition by post_id order by submitted_at) as submission_number,
+        timezone(settings.reporting_timezone, deduplicated.submitted_at)::date as submitted_date
+    from deduplicated
+    cross join settings
+),
+
+posts as (
+    select
+        post_id,
+        min_file_submission = 1 as is_first_known,
+        case when min_file_submission = 1 then first_verdict = 'pass' end as post_passed_first_time,
+        min_file_submission = 1 and first_verdict is not null as post_is_reviewed
+    from numbered
+    where submission_number = 1
+),
+
+resolved as (
+    select
+        numbered.* rename (staff_id as named_staff_id, group_id as named_group_id),
+        posts.is_first_known,
+        posts.post_passed_first_time,
+        posts.post_is_reviewed,
+        handles.staff_id as handle_staff_id,
+        staff.staff_id as roster_staff_id,
+        staff.staff_id is not null
+            and numbered.submitted_date >= staff.active_from
+            and numbered.submitted_date <= coalesce(staff.active_to, date '9999-12-31') as is_staff_active,
+        case when numbered.group_id is not null then by_id.group_id else by_key.group_id end as resolved_group_id
+    from numbered
+    inner join posts
+        on posts.post_id = numbered.post_id
+    left join raw.staff_handles as handles
+        on numbered.staff_id is null
+        and handles.platform = numbered.staff_platform
+        and handles.handle = numbered.staff_handle
+        and numbered.submitted_date >= coalesce(handles.valid_from, date '0001-01-01')
+        and numbered.submitted_date <= coalesce(handles.valid_to, date '9999-12-31')
+    left join raw.staff as staff
+        on staff.staff_id = coalesce(numbered.staff_id, handles.staff_id)
+    left join raw.groups as by_id
+        on by_id.group_id = numbered.group_id
+    left join raw.groups as by_key
+        on by_key.platform = numbered.platform
+        and by_key.source_key = numbered.source_key
+),
+
+noted as (
+    select
+        resolved.*,
+        case when is_staff_active then roster_staff_id end as staff_id,
+        resolved_group_id as group_id,
+        case
+            when named_staff_id is not null and roster_staff_id is null
+                then 'staff_id ' || named_staff_id || ' is not in the roster'
+            when named_staff_id is null and staff_handle is not null and handle_staff_id is null
+                then 'no roster handle ' || coalesce(staff_platform, '?') || ':' || staff_handle
+                    || ' valid on ' || submitted_date
+            when roster_staff_id is not null and not is_staff_active
+                then 'staff ' || roster_staff_id || ' is not active on ' || submitted_date
+        end as staff_note,
+        case
+            when named_group_id is not null and resolved_group_id is null
+                then 'group_id ' || named_group_id || ' is not in the group registry'
+            when named_group_id is null and source_key is not null and resolved_group_id is null
+                then 'group ' || coalesce(platform, '?') || ':' || source_key || ' is not in the group registry'
+        end as group_note
+    from resolved
+),
+
+final as (
+    select
+        audit_id,
+        post_id,
+        submission_number,
+        file_submission,
+        submission_number = 1 and is_first_known as is_first_submission,
+        submitted_at,
+        submitted_date,
+        strftime(submitted_date, '%Y-%m') as submitted_month,
+        year(submitted_date) || '-Q' || quarter(submitted_date) as submitted_quarter,
+        content_type,
+        first_verdict,
+        first_reviewed_at,
+        final_verdict,
+        final_reviewed_at,
+        score,
+        first_verdict is not null as is_reviewed,
+        post_is_reviewed,
+        post_passed_first_time,
+        staff_id,
+        group_id,
+        named_staff_id,
+        staff_platform as named_staff_platform,
+        staff_handle as named_staff_handle,
+        named_group_id,
+        platform as named_platform,
+        source_key as named_source_key,
+        nullif(concat_ws('; ',
+            staff_note,
+            group_note,
+            case when staff_id is null and group_id is null and staff_note is null and group_note is null
+                then 'names neither an author nor a group' end,
+            case when submission_number = 1 and not is_first_known
+                then 'the first submission of post ' || post_id
+                    || ' is missing (quarantined or not delivered): no first-time result' end
+        ), '') as resolution_note,
+        copies,
+        source_file,
+        source_record,
+        source_record_label
+    from noted
+)
+
+select * from final
