@@ -495,3 +495,24 @@ def test_complaint_resolution_rate_from_tickets(world):
         select value, value_source from intermediate.int_metrics__resolution
         where entity_id = 'S1' and period = '2026-07' and metric = 'resolution_rate'
     """) == [(1.0, None)]
+
+
+def test_input_metrics_reach_scoring_with_their_status(world):
+    """The new metric tables feed marts.fct_metric_scores: scored where the sample suffices, and the
+    score explanation carries their points; no rubric metric with an input is left `no_input`."""
+    rows = query(world, """
+        select metric, status from marts.fct_metric_scores
+        where entity_type = 'staff' and period_type = 'quarter'
+          and metric in ('evaluation_score', 'negative_feedback_rate', 'csat_rate', 'audit_pass_rate',
+                         'post_engagement_rate', 'originality', 'posts_published')
+    """)
+    statuses = {}
+    for name, status in rows:
+        statuses.setdefault(name, set()).add(status)
+    assert "scored" in statuses["evaluation_score"]
+    assert all("no_input" not in found for found in statuses.values())
+    points = query(world, """
+        select count(*) from marts.fct_score_explanations
+        where metric = 'evaluation_score' and status = 'scored' and contribution > 0
+    """)[0][0]
+    assert points > 0

@@ -15,6 +15,10 @@ metrics as (
     select * from intermediate.int_metrics__group
     union all by name
     select * from intermediate.int_metrics__resolution
+    union all by name
+    select * from intermediate.int_metrics__content
+    union all by name
+    select * from intermediate.int_metrics__satisfaction
 ),
 
 entities as (
