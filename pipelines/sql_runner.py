@@ -71,8 +71,23 @@ def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, params: dict | No
     The table name is an identifier from our own file name, never user input, so it is the one
     thing formatted into the statement; values are bound.
     """
+    _set_rubric_patterns(con)
     con.execute(f"create or replace table {sql_model.table} as\n{sql_model.sql}", params or {})
     return con.execute(f"select count(*) from {sql_model.table}").fetchall()[0][0]
+
+
+def _set_rubric_patterns(con: duckdb.DuckDBPyConnection) -> None:
+    """Expose the rubric's regex patterns (`raw.rubric_settings.*_pattern`) as session variables for
+    `getvariable('<name>')`. DuckDB compiles a regex that is a constant once per query, but one read from
+    a column once per row: ~45 µs a row, minutes on a million messages."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'rubric_settings'"
+    ).fetchall()[0][0]
+    if not exists:
+        return
+    columns = [row[0] for row in con.execute("describe raw.rubric_settings").fetchall() if row[0].endswith("_pattern")]
+    for column in columns:
+        con.execute(f"set variable {column} = (select {column} from raw.rubric_settings)")
 
 
 def ordered_models() -> list[SqlModel]:

@@ -33,22 +33,22 @@ classified as (
                 or list_contains(settings.acknowledgement_terms, trimmed.trimmed_text)))
         ) as is_acknowledgement,
         trimmed.member_key is not null and trimmed.kind = 'text' as is_member_text,
-        list_contains(settings.request_categories, trimmed.group_category) as is_request_group,
-        settings.question_pattern,
-        settings.complaint_pattern
+        list_contains(settings.request_categories, trimmed.group_category) as is_request_group
     from trimmed
     cross join settings
 ),
 
 final as (
     select
-        * exclude (trimmed_text, question_pattern, complaint_pattern, is_member_text, is_request_group),
+        * exclude (trimmed_text, is_member_text, is_request_group),
+        -- rubric patterns as session variables (pipelines/sql_runner.py): a constant pattern is compiled
+        -- once per query; read from a column it would be compiled again for every row
         is_member_text and not is_acknowledgement
-            and regexp_matches(text, question_pattern) as is_question,
-        is_member_text and regexp_matches(text, complaint_pattern) as is_complaint,
+            and regexp_matches(text, getvariable('question_pattern')) as is_question,
+        is_member_text and regexp_matches(text, getvariable('complaint_pattern')) as is_complaint,
         is_request_group and is_member_text and (
-            (not is_acknowledgement and regexp_matches(text, question_pattern))
-            or regexp_matches(text, complaint_pattern)
+            (not is_acknowledgement and regexp_matches(text, getvariable('question_pattern')))
+            or regexp_matches(text, getvariable('complaint_pattern'))
         ) as is_request_message
     from classified
 )

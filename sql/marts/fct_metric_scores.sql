@@ -19,6 +19,8 @@ metrics as (
     select * from intermediate.int_metrics__content
     union all by name
     select * from intermediate.int_metrics__satisfaction
+    union all by name
+    select * from intermediate.int_metrics__violations
 ),
 
 entities as (
