@@ -12,7 +12,7 @@ import polars as pl
 from assets.ingest.load import sync_exports
 from assets.inputs.base import sync_inputs
 from assets.inputs.registry import KINDS as INPUT_KINDS
-from pipelines.config import calendar_tables, config_tables, load_data_config, pseudonym
+from pipelines.config import calendar_tables, check_statutory_years, config_tables, load_data_config, pseudonym
 from pipelines.metadata import markdown_table, table_metadata
 from pipelines.progress import Progress
 from pipelines.resources import ProjectPaths, Warehouse
@@ -156,6 +156,8 @@ def business_calendar(context: dg.AssetExecutionContext, warehouse: Warehouse, p
         today = dt.date.today()
         start = (first or today) - dt.timedelta(days=7)
         end = (last or today) + dt.timedelta(days=90)
+        if first is not None:
+            check_statutory_years(config.calendars, paths.data / "config" / "calendar.yaml", first, last)
         days, intervals, warnings = calendar_tables(config.calendars, start, end)
         for warning in warnings:
             # Years only in the padding after the data matter just for answers given that late.

@@ -477,6 +477,28 @@ def calendar_tables(calendars: dict[str, Calendar], start: dt.date, end: dt.date
     return days, intervals, warnings
 
 
+def check_statutory_years(calendars: dict[str, Calendar], path: Path, first: dt.date, last: dt.date) -> None:
+    """Fail when the data reaches a year whose mainland-China holidays nobody has supplied.
+
+    The bundled chinesecalendar data ends at a year (2026 for 1.11); business minutes over a Spring
+    Festival counted as workdays would fail staff on SLA. A calendar that lists its own holidays or
+    make-up workdays for that year (from the State Council notice) is fine; padding after the data
+    only warns.
+    """
+    for calendar in calendars.values():
+        if calendar.statutory != "cn":
+            continue
+        own_years = {d.year for d in calendar.holidays | calendar.makeup_workdays}
+        for year in range(first.year, last.year + 1):
+            if year in own_years or _statutory_day(calendar, dt.date(year, 6, 1))[1]:
+                continue
+            raise ConfigError(
+                path, f"calendars.{calendar.calendar_id}",
+                f"the data reaches {year} but the bundled statutory calendar stops before it; list {year}'s "
+                f"holidays and make-up workdays (State Council notice) under holidays/makeup_workdays",
+            )
+
+
 def config_tables(config: DataConfig) -> dict[str, pl.DataFrame]:
     """Roster, handles, bots, groups and rubric as `raw.*` tables."""
     staff = pl.DataFrame(

@@ -138,3 +138,19 @@ def test_mixed_script_lexicon_terms_match_as_substrings():
 def test_violation_and_evaluation_settings_are_validated(tmp_path, old, new, message):
     with pytest.raises(ConfigError, match=message):
         load_rubric(_copy_rubric(tmp_path, old, new))
+
+
+def test_data_in_a_year_without_statutory_holidays_must_list_them(tmp_path):
+    from pipelines.config import check_statutory_years
+
+    calendars = load_calendars(SAMPLES / "config" / "calendar.yaml")
+    path = SAMPLES / "config" / "calendar.yaml"
+    check_statutory_years(calendars, path, dt.date(2026, 3, 1), dt.date(2026, 12, 31))  # bundled: fine
+    with pytest.raises(ConfigError, match="the data reaches 2027 but the bundled statutory calendar stops"):
+        check_statutory_years(calendars, path, dt.date(2026, 12, 1), dt.date(2027, 2, 1))
+    text = path.read_text(encoding="utf-8")
+    own = tmp_path / "calendar.yaml"
+    marker = "    holidays:                     # closed dates\n"
+    assert marker in text
+    own.write_text(text.replace(marker, marker + "      - 2027-01-01\n", 1), encoding="utf-8")
+    check_statutory_years(load_calendars(own), own, dt.date(2026, 12, 1), dt.date(2027, 2, 1))
