@@ -4,9 +4,10 @@
 
 Writes `config/{roster,handles,bots,groups}.csv`, `config/calendar.yaml`, `config/settings.yaml`,
 `exports/wecom/<roomid>/<YYYY-MM>.jsonl` and `exports/telegram/<slug>/result.json` for 2026-Q2 and
-2026-Q3 plus 2026-10-01..09 (so that late-September questions get their answers). It never touches
-`config/rubric.yaml` or `README.md`, and before writing it deletes only the export files it would
-write itself (`exports/wecom/*/*.jsonl`, `exports/telegram/*/result.json`).
+2026-Q3 plus 2026-10-01..09 (so that late-September questions get their answers), and, through
+`generate_inputs.py` beside it, the `inputs/` files that agree with those chats. It never touches
+`config/rubric.yaml` or `README.md`, and before writing it deletes only the export and input files it
+would write itself (`exports/wecom/*/*.jsonl`, `exports/telegram/*/result.json`, see generate_inputs).
 
 The same seed gives byte-identical files: one `random.Random(seed)` drives everything, in a fixed
 order, and nothing reads the clock or iterates a hash-ordered set.
@@ -33,10 +34,12 @@ import csv
 import json
 import math
 import random
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 
 import chinese_calendar
 
@@ -203,7 +206,15 @@ TELEGRAM_HANDLES: tuple[Handle, ...] = (
     Handle("S012", "telegram", "user5977301246"),
     Handle("S013", "telegram", "user5489962015"),
 )
-HANDLES: tuple[Handle, ...] = tuple(Handle(s.staff_id, "wecom", s.wecom) for s in STAFF) + TELEGRAM_HANDLES
+#: The community_ops staff's short-video accounts (抖音号 / 快手号): inputs/content_posts/<platform>/<handle>/.
+VIDEO_HANDLES: tuple[Handle, ...] = (
+    Handle("S011", "douyin", "dy_xiaoyan_daily"),
+    Handle("S012", "douyin", "dy_lintao_shop"),
+    Handle("S013", "douyin", "dy_hejia_partner"),
+    Handle("S013", "kuaishou", "ks_hejia_live"),
+)
+HANDLES: tuple[Handle, ...] = (tuple(Handle(s.staff_id, "wecom", s.wecom) for s in STAFF) + TELEGRAM_HANDLES
+                               + VIDEO_HANDLES)
 #: Telegram display names (what `from` shows); the shared account keeps its persona name.
 TELEGRAM_NAMES = {
     "user5204113987": "陈晓明",
@@ -1236,16 +1247,27 @@ def clean_exports(out: Path) -> None:
             folder.rmdir()
 
 
+def inputs_module() -> ModuleType:
+    """generate_inputs.py beside this file, run from source: no __pycache__ lands in data_samples/."""
+    path = Path(__file__).resolve().with_name("generate_inputs.py")
+    module = ModuleType("generate_inputs")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # dataclasses resolve annotations through sys.modules
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
+    return module
+
+
 def generate(out: Path, seed: int = DEFAULT_SEED) -> list[tuple[GroupSpec, int]]:
     """Write the whole sample folder under `out`; returns the records written per group."""
     rng = random.Random(seed)
     cal = Calendar.statutory_cn(FIRST_DAY.year)
     clean_exports(out)
     write_config(out, cal)
-    counts, contacts = [], set()
+    counts, contacts, histories = [], set(), {}
     for spec in GROUPS:
         sim = GroupSim(spec, rng, cal)
         msgs = sim.run()
+        histories[spec.source_key] = (sim.members, msgs)
         if spec.platform == "wecom":
             contacts |= {("wecom", m.handle, name) for m in sim.members for _, name in m.names}
             write_wecom(out, spec, wecom_lines(spec, msgs, rng, sim.recipients))
@@ -1260,6 +1282,10 @@ def generate(out: Path, seed: int = DEFAULT_SEED) -> list[tuple[GroupSpec, int]]
     # carry no @usernames. Real deployments export these from the platforms' contact APIs; the pipeline
     # needs them to match @-mentions to requesters.
     write_csv(out / "config" / "contacts.csv", ("platform", "handle", "name"), sorted(contacts))
+    inputs = inputs_module()  # after the exports: tickets name the message ids written there
+    complaints = frozenset(text for topic in TOPICS.values() for text, _ in topic.complaints)
+    inputs.write_inputs(out, seed, inputs.World(STAFF, GROUPS, HANDLES, cal, FIRST_DAY, LAST_DAY, histories,
+                                                complaints))
     return counts
 
 

@@ -67,5 +67,5 @@ def wecom_line(msgid: str, sender: str, local: str, text: str, room: str = "room
 def sample_copy(tmp_path: Path) -> Path:
     """A private copy of data_samples/ a test may modify."""
     target = tmp_path / "data"
-    shutil.copytree(SAMPLES, target, ignore=shutil.ignore_patterns("generate.py", "README.md"))
+    shutil.copytree(SAMPLES, target, ignore=shutil.ignore_patterns("generate.py", "generate_inputs.py", "README.md"))
     return target

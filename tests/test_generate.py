@@ -38,6 +38,23 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def comparable(files: dict[str, bytes]) -> dict[str, object]:
+    """What to compare between two copies of the folder: bytes, except XLSX workbooks by their cells.
+    A workbook is a zip whose deflated bytes depend on the zlib build, so one regenerated on another
+    machine may differ in bytes and not in content (on one machine the bytes are fixed too)."""
+    return {path: xlsx_cells(data) if path.endswith(".xlsx") else data for path, data in files.items()}
+
+
+def xlsx_cells(data: bytes) -> dict[str, list[tuple]]:
+    import io
+
+    import polars as pl
+
+    sheets = pl.read_excel(io.BytesIO(data), sheet_id=0, has_header=False, infer_schema_length=0,
+                           drop_empty_rows=False)
+    return {name: frame.rows() for name, frame in sheets.items()}
+
+
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -160,7 +177,7 @@ def test_committed_sample_is_the_generator_output(generated: Path) -> None:
     produced = snapshot(generated)
     committed = {path: (SAMPLES / path).read_bytes() for path in produced if (SAMPLES / path).is_file()}
     assert sorted(committed) == sorted(produced), "run `make samples` to refresh data_samples/"
-    assert committed == produced, "run `make samples` to refresh data_samples/"
+    assert comparable(committed) == comparable(produced), "run `make samples` to refresh data_samples/"
     exports = {p.relative_to(SAMPLES).as_posix() for p in (SAMPLES / "exports").rglob("*") if p.is_file()}
     assert exports == {path for path in produced if path.startswith("exports/")}
 

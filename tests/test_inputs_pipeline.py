@@ -13,6 +13,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "inputs"
 
 def test_every_input_kind_loads_in_a_run_and_reruns_count_once(sample_copy, tmp_path):
     out = tmp_path / "out"
+    shutil.rmtree(sample_copy / "inputs")  # the fixtures stand in for the samples' own inputs
     shutil.copytree(FIXTURES / "surveys", sample_copy / "inputs" / "surveys")
     shutil.copytree(FIXTURES / "tickets", sample_copy / "inputs" / "tickets")
     shutil.copytree(FIXTURES / "group_stats", sample_copy / "inputs" / "group_stats")
