@@ -24,7 +24,8 @@ HR_COLUMNS = [
     "rubric_version", "revision",
     "staff_messages", "active_day_ratio", "business_days", "group_coverage", "assigned_groups",
     "requests", "response_rate", "sla_rate", "median_response_business_minutes", "responded_requests",
-    "resolution_rate",
+    "resolution_rate", "violation_rate", "audit_pass_rate", "reviewed_posts", "csat_rate", "survey_responses",
+    "evaluation_score", "evaluation_ratings",
 ]
 
 

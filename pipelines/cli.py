@@ -174,12 +174,27 @@ def _summary(warehouse: Warehouse, published: list[Path], dashboard: Path) -> No
             from raw.source_files order by source_file
             """
         ).fetchall()
+        inputs = con.execute(
+            "select input_kind, count(*), sum(rows), sum(quarantined) from raw.input_files group by all order by 1"
+        ).fetchall()
+        violations = con.execute(
+            "select recommended_action, count(*) from marts.fct_violations group by all order by 1"
+        ).fetchall()
     # Wide enough for full export paths even when stdout is a file or a pipe (rich assumes 80).
     out = Console(soft_wrap=True, width=max(160, Console().width))
     _print_file_counts(out, per_file)
     out.print(f"messages loaded   {counts[0]:>8,}  from {counts[3]} export files")
     out.print(f"quarantined       {counts[1]:>8,}  (details: table raw.ingest_quarantine, or `kpi inspect FILE`)")
     out.print(f"requests          {counts[2]:>8,}")
+    if violations:
+        out.print("violations        " + ", ".join(f"{n:,} {action}" for action, n in violations)
+                  + "  (ledger: table marts.fct_violations)")
+    if inputs:
+        table = Table("input", "files", "rows", "quarantined", box=None)
+        for kind, files, rows, quarantined in inputs:
+            table.add_row(kind, str(files), f"{rows:,}", f"{quarantined:,}")
+        out.print(table)
+        out.print("(input details: tables raw.input_files and raw.input_quarantine)")
     for group_id, messages in unregistered:
         out.print(f"[yellow]warning:[/] {messages:,} messages from a group not in config/groups.csv, "
                   f"loaded as unassigned (not scored): {group_id}", highlight=False)

@@ -24,11 +24,24 @@ metrics as (
         max(value) filter (where metric = 'sla_rate') as sla_rate,
         max(value) filter (where metric = 'median_response_business_minutes') as median_response_business_minutes,
         max(sample_size) filter (where metric = 'median_response_business_minutes') as responded_requests,
-        max(value) filter (where metric = 'resolution_rate') as resolution_rate
+        max(value) filter (where metric = 'resolution_rate') as resolution_rate,
+        max(value) filter (where metric = 'violation_rate') as violation_rate,
+        max(value) filter (where metric = 'audit_pass_rate') as audit_pass_rate,
+        max(sample_size) filter (where metric = 'audit_pass_rate') as reviewed_posts,
+        max(value) filter (where metric = 'csat_rate') as csat_rate,
+        max(sample_size) filter (where metric = 'csat_rate') as survey_responses,
+        max(value) filter (where metric = 'evaluation_score') as evaluation_score,
+        max(sample_size) filter (where metric = 'evaluation_score') as evaluation_ratings
     from (
         select * from intermediate.int_metrics__staff
         union all by name
         select * from intermediate.int_metrics__resolution where entity_type = 'staff'
+        union all by name
+        select * from intermediate.int_metrics__violations where entity_type = 'staff'
+        union all by name
+        select * from intermediate.int_metrics__content where entity_type = 'staff'
+        union all by name
+        select * from intermediate.int_metrics__satisfaction where entity_type = 'staff'
     )
     where period_type = 'quarter'
     group by all
@@ -62,7 +75,14 @@ final as (
         round(metrics.sla_rate, 4) as sla_rate,
         round(metrics.median_response_business_minutes, 2) as median_response_business_minutes,
         coalesce(metrics.responded_requests, 0) as responded_requests,
-        round(metrics.resolution_rate, 4) as resolution_rate
+        round(metrics.resolution_rate, 4) as resolution_rate,
+        round(metrics.violation_rate, 4) as violation_rate,
+        round(metrics.audit_pass_rate, 4) as audit_pass_rate,
+        coalesce(metrics.reviewed_posts, 0) as reviewed_posts,
+        round(metrics.csat_rate, 4) as csat_rate,
+        coalesce(metrics.survey_responses, 0) as survey_responses,
+        round(metrics.evaluation_score, 2) as evaluation_score,
+        coalesce(metrics.evaluation_ratings, 0) as evaluation_ratings
     from scores
     inner join raw.staff as staff
         on staff.staff_id = scores.entity_id
