@@ -9,6 +9,7 @@ one chat, and a file that is not a WhatsApp export.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -412,3 +413,63 @@ def test_real_exports(name: str) -> None:
     assert result.messages["sent_at"].null_count() == 0
     assert result.messages["sender_handle"].null_count() == 0
     assert result.messages["message_id"].n_unique() == result.messages.height
+
+
+# --- ids, cleaning and placeholders on the fast paths ------------------------------------------
+
+
+def test_ids_are_the_sha1_of_the_documented_tuple(staff: ParseResult) -> None:
+    """Pins the id formula: sha1 of key, UTC time, sender, text + member and occurrence, joined by
+    U+001F; a multi-member event adds `:<member>`. Stored ids must never change."""
+
+    def sha1(*parts: str) -> str:
+        return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+    oks = staff.messages.filter(pl.col("text") == "ok")["message_id"].to_list()
+    assert oks == [
+        sha1("Staff Group", "2024-02-01T02:00:00Z", "Lin Wei", "ok", "", str(occurrence)) for occurrence in (0, 1)
+    ]
+    bob_added = staff.events.filter((pl.col("source_record") == 4) & (pl.col("subject_handle") == "Bob"))
+    detail = "Lin Wei added Ana, +86 138-0013-8000 and Bob"
+    expected = sha1("Staff Group", "2024-01-31T01:01:00Z", "Lin Wei", detail, "2", "0") + ":2"
+    assert bob_added["event_id"].to_list() == [expected]
+
+
+def test_bidi_marks_are_removed_and_other_symbols_kept(tmp_path: Path) -> None:
+    path = write_chat(tmp_path, [
+        "13/01/2024, 10:00 - \u200eAnn: hi \u2068Bob\u2069 \u2026 \u2705 \u201cquoted\u201d \u2014 ok",
+        "\ufeff13/01/2024, 10:01 - Ben: a line that starts with a byte-order mark",
+        "\u200f13/01/2024, 10:02 - Ann: \u202aembedded\u202c",
+    ])
+    result = whatsapp.parse(path, rel_path=path.name)
+    assert result.messages.select("sender_handle", "text").rows() == [
+        ("Ann", "hi Bob \u2026 \u2705 \u201cquoted\u201d \u2014 ok"),
+        ("Ben", "a line that starts with a byte-order mark"),
+        ("Ann", "embedded"),
+    ]
+    assert result.quarantine.height == 0
+
+
+def test_a_file_attached_placeholder_is_a_whole_line(tmp_path: Path) -> None:
+    path = write_chat(tmp_path, [
+        "13/01/2024, 10:00 - Ann: IMG-1.jpg (File attached)",
+        "13/01/2024, 10:01 - Ann: see this",
+        "IMG-2.jpg (file attached)",
+        "13/01/2024, 10:02 - Ann: smile :)",
+        "13/01/2024, 10:03 - Ann: <Sticker omitted>",
+    ])
+    result = whatsapp.parse(path, rel_path=path.name)
+    assert result.messages["raw_type"].to_list() == ["media", "text", "text", "sticker"]
+
+
+def test_identical_messages_out_of_time_order_keep_distinct_ids_across_blocks(tmp_path: Path) -> None:
+    """A delayed line goes back in time: occurrences are still counted over every earlier block."""
+    ok = "13/01/2024, 10:00 - Ann: ok"
+    later = [f"13/01/2024, 11:{minute:02d} - Ben: later {minute}" for minute in range(10)]
+    path = write_chat(tmp_path, [ok, *later, ok, *later, ok])
+    parts = parse_in_blocks(path, 64)
+    streamed = ParseResult.combine(parts)
+    whole = whatsapp.parse(path, rel_path=path.name)
+    oks = streamed.messages.filter(pl.col("text") == "ok")["message_id"]
+    assert oks.n_unique() == 3
+    assert streamed.messages["message_id"].to_list() == whole.messages["message_id"].to_list()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+
 import duckdb
 import polars as pl
 import pyarrow as pa
@@ -31,29 +34,67 @@ class Occurrences:
 
     Streaming parsers fingerprint one block at a time; without this, two identical `ok`s that fall
     on either side of a block boundary would both be occurrence 0 and get the same id, and staging
-    would drop one as a duplicate. Only a 64-bit hash and a count are kept per distinct tuple, so a
-    10-million-message file costs about 160 MB here. The hash never leaves the run, so Polars'
+    would drop one as a duplicate. Only a 64-bit hash of each tuple and its time are kept (16 bytes
+    per row, ~200 MB for a 12-million-message file). The hash never leaves the run, so Polars'
     version-dependent hash is fine for it (a collision would only shift an occurrence number).
+
+    Identical tuples have identical times, so a part is only compared with the earlier parts whose
+    time range overlaps its own, and only with their rows inside its range: in a chat written in
+    time order that is the few rows at the previous part's end, instead of everything seen so far.
     """
 
     def __init__(self) -> None:
-        self._seen = pl.DataFrame(schema={"fp_hash": pl.UInt64(), "fp_seen": pl.Int64()})
+        self._parts: list[_SeenPart] = []
 
-    def offsets(self, tuples: pl.DataFrame) -> pl.Series:
-        """For each row of `tuples` (one column per tuple field), the count of identical tuples
-        in earlier calls; then remember this call's tuples. `_seen` keeps one (hash, count) row
-        per call a tuple occurred in, so a call probes it with a semi-join instead of re-grouping
-        everything seen so far."""
-        hashes = tuples.select(pl.struct(pl.all()).hash().alias("fp_hash"))
-        counts = hashes.group_by("fp_hash").agg(pl.len().cast(pl.Int64).alias("fp_seen"))
-        earlier = (
-            self._seen.join(counts.select("fp_hash"), on="fp_hash", how="semi")
-            .group_by("fp_hash")
-            .agg(pl.col("fp_seen").sum())
+    def offsets(self, keys: pl.DataFrame) -> pl.Series:
+        """For each row of `keys` (`fp_when`: the tuple's time, `fp_hash`: its hash), the count
+        of identical tuples in earlier calls; then remember this call's tuples."""
+        part = _SeenPart.of(keys)
+        earlier = [seen.rows_like(part) for seen in self._parts if seen.may_overlap(part)]
+        self._parts.append(part)
+        earlier = [rows for rows in earlier if rows.height]
+        if not earlier:
+            return pl.repeat(0, keys.height, dtype=pl.Int64, eager=True).alias("fp_seen")
+        counts = pl.concat(earlier).group_by("fp_hash").agg(pl.len().cast(pl.Int64).alias("fp_seen"))
+        return (
+            keys.select("fp_hash")
+            .join(counts, on="fp_hash", how="left", maintain_order="left")
+            .get_column("fp_seen")
+            .fill_null(0)
         )
-        prior = hashes.join(earlier, on="fp_hash", how="left", maintain_order="left")["fp_seen"].fill_null(0)
-        self._seen = pl.concat([self._seen, counts], rechunk=False)
-        return prior
+
+
+@dataclass(frozen=True)
+class _SeenPart:
+    """One call's `(fp_when, fp_hash)` rows with their time range, for `Occurrences`."""
+
+    rows: pl.DataFrame
+    low: object
+    high: object
+    has_null: bool
+
+    @classmethod
+    def of(cls, keys: pl.DataFrame) -> _SeenPart:
+        rows = keys.select("fp_when", "fp_hash")
+        when = rows.get_column("fp_when")
+        return cls(rows, when.min(), when.max(), when.null_count() > 0)
+
+    def may_overlap(self, other: _SeenPart) -> bool:
+        if self.rows.schema != other.rows.schema:
+            return True
+        if self.has_null and other.has_null:
+            return True
+        return self.low is not None and other.low is not None and self.low <= other.high and other.low <= self.high
+
+    def rows_like(self, other: _SeenPart) -> pl.DataFrame:
+        """The rows that can equal one of `other`'s: same time (range) or both null."""
+        if self.rows.schema != other.rows.schema:
+            return self.rows
+        when = pl.col("fp_when")
+        inside = when.is_between(other.low, other.high) if other.low is not None else pl.lit(False)
+        if other.has_null:
+            inside = inside | when.is_null()
+        return self.rows.filter(inside)
 
 
 def content_fingerprints(
@@ -65,43 +106,138 @@ def content_fingerprints(
     text: str,
     order: str,
     occurrences: Occurrences | None = None,
+    text_suffix: str | None = None,
 ) -> pl.Series:
     """Message ids for formats that have none: sha1 hex of (source key, UTC time, sender, text,
     occurrence among identical tuples in `order`).
+
+    `text_suffix` names a column that belongs to the text, joined to it by U+001F (the ids are
+    those of `text || chr(31) || text_suffix`), so a caller need not build that string first.
 
     The occurrence index keeps two identical `ok`s sent in the same second apart while the id stays
     the same when the message reappears in another (overlapping) export of the chat, which is what
     lets staging de-duplicate it. Streaming parsers pass one `occurrences` per file so numbering
     continues across its parts. SHA-1 comes from DuckDB: Polars' own hash is not stable across
     versions, and these ids are stored.
+
+    The time enters the id as `%Y-%m-%dT%H:%M:%S%.fZ` text. Formatting it is a good part of the
+    cost, so whole-second times in years 1-9999 (every chat format's case) are formatted by DuckDB
+    inside the sha1 query, which gives the same text; tuples are compared by the time itself (the
+    text is a one-to-one function of it) and only the rows whose tuple hash repeats are numbered.
     """
+    when = pl.col(time).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    suffix = [] if text_suffix is None else [pl.col(text_suffix).fill_null("").alias("fp_suffix")]
     keyed = frame.select(
         pl.col(source_key).fill_null("").alias("fp_key"),
-        pl.col(time).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ").fill_null("").alias("fp_time"),
+        _lossless_us(when, frame.schema[time]).alias("fp_when"),
         pl.col(sender).fill_null("").alias("fp_sender"),
         pl.col(text).fill_null("").alias("fp_text"),
+        *suffix,
         pl.col(order),
     ).with_row_index("fp_row")
-    fields = ["fp_key", "fp_time", "fp_sender", "fp_text"]
-    # Most tuples occur once: number only the rows whose hash repeats. Still exact, because the
-    # window groups by the values themselves (a hash collision only adds rows to the numbered set).
-    repeated = keyed.select(pl.struct(fields).hash().is_duplicated()).to_series()
-    numbered = keyed.filter(repeated).select(
+    fields = ["fp_key", "fp_when", "fp_sender", "fp_text", *(["fp_suffix"] if suffix else [])]
+    keyed = keyed.with_columns(_tuple_hash(*fields).alias("fp_hash"))
+    keyed = keyed.with_columns(_occurrence_in_frame(keyed, fields, order))
+    if occurrences is not None:
+        prior = occurrences.offsets(keyed.select("fp_when", "fp_hash"))
+        keyed = keyed.with_columns(pl.col("fp_occurrence") + prior)
+    return _sha1_ids(keyed, fields)
+
+
+#: Odd 64-bit multipliers that mix the per-column hashes of `_tuple_hash` (golden ratio, xxHash).
+_HASH_MIXERS = (
+    0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0xFF51AFD7ED558CCD
+)
+
+
+def _tuple_hash(*columns: str) -> pl.Expr:
+    """A 64-bit hash of the row's values in `columns`: each column hashed with its own seed and
+    mixed by multiplication (wrapping), three times cheaper than hashing a struct of them."""
+    mixed = [pl.col(name).hash(seed) * mixer for seed, (name, mixer) in enumerate(zip(columns, _HASH_MIXERS))]
+    combined = mixed[0]
+    for part in mixed[1:]:
+        combined = combined ^ part
+    return combined
+
+
+def _lossless_us(when: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Times in microseconds unless that would drop digits (nanosecond times keep theirs), so
+    the parts of one file hash their times alike whatever unit a part came in."""
+    return when if dtype.time_unit == "ns" else when.dt.cast_time_unit("us")
+
+
+def _occurrence_in_frame(keyed: pl.DataFrame, fields: list[str], order: str) -> pl.Expr:
+    """`fp_occurrence`: the index of each row among the identical tuples of `keyed` in `order`.
+
+    Most tuples occur once: only rows whose hash repeats are numbered, by a window over the
+    fields themselves (so a hash collision only adds rows to the numbered set). Repeats are found
+    by sorting the hashes, which is several times faster than a hash-table `is_duplicated`."""
+    hashes = keyed.get_column("fp_hash")
+    ordered = hashes.sort()
+    repeated_hashes = ordered.filter(ordered == ordered.shift(1))
+    if not repeated_hashes.len():
+        return pl.lit(0, pl.Int64).alias("fp_occurrence")
+    numbered = keyed.filter(pl.col("fp_hash").is_in(repeated_hashes.unique().implode())).select(
         "fp_row", pl.int_range(pl.len()).over(fields, order_by=order).alias("fp_occurrence")
     )
-    keyed = keyed.join(numbered, on="fp_row", how="left", maintain_order="left").with_columns(
-        pl.col("fp_occurrence").fill_null(0)
+    return (
+        keyed.select("fp_row")
+        .join(numbered, on="fp_row", how="left", maintain_order="left")
+        .get_column("fp_occurrence")
+        .fill_null(0)
+        .alias("fp_occurrence")
     )
-    if occurrences is not None:
-        prior = occurrences.offsets(keyed.select(fields))
-        keyed = keyed.with_columns(pl.col("fp_occurrence") + prior)
-    with parser_connection() as con:
-        con.register("fingerprint_input", arrow_view(keyed))
+
+
+#: Rows per Arrow batch handed to DuckDB: one batch per thread-sized piece lets the sha1 run on
+#: every core (a single large batch is hashed by one thread).
+_SHA1_BATCH_ROWS = 1 << 17
+
+
+def _sha1_ids(keyed: pl.DataFrame, fields: list[str]) -> pl.Series:
+    """sha1 of the tuple `fields` and the occurrence joined by U+001F, in `keyed`'s row order
+    (DuckDB keeps the order of a plain projection), the time (`fp_when`) formatted as
+    `%Y-%m-%dT%H:%M:%S%.fZ` ('' when null)."""
+    when = keyed.get_column("fp_when")
+    whole_seconds = when.null_count() == when.len() or (
+        (when.dt.nanosecond().fill_null(0) == 0).all()
+        and 1 <= when.min().year
+        and when.max().year <= 9999
+    )
+    if whole_seconds:
+        time_sql = "coalesce(strftime(fp_when::timestamp, '%Y-%m-%dT%H:%M:%SZ'), '')"
+        source = keyed.select(*fields, "fp_occurrence")
+    else:
+        time_sql = "fp_when"
+        formatted = pl.col("fp_when").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ").fill_null("")
+        source = keyed.select(*fields, "fp_occurrence").with_columns(formatted)
+    parts = ", ".join(time_sql if name == "fp_when" else name for name in fields)
+    batches = pl.concat(
+        [source.slice(start, _SHA1_BATCH_ROWS) for start in range(0, max(source.height, 1), _SHA1_BATCH_ROWS)],
+        rechunk=False,
+    )
+    con = _fingerprint_connection()
+    con.register("fingerprint_input", arrow_view(batches))
+    try:
         ids = con.sql(
-            "select sha1(concat_ws(chr(31), fp_key, fp_time, fp_sender, fp_text, fp_occurrence::varchar)) as id "
-            "from fingerprint_input order by fp_row"
+            f"select sha1(concat_ws(chr(31), {parts}, fp_occurrence::varchar)) as id from fingerprint_input"
         ).pl()
+    finally:
+        con.unregister("fingerprint_input")
     return ids["id"]
+
+
+_THREAD_STATE = threading.local()
+
+
+def _fingerprint_connection() -> duckdb.DuckDBPyConnection:
+    """This thread's parser connection for fingerprints, opened once: opening one costs ~25 ms,
+    which a streaming parser would pay for every block (a connection serves one thread at a
+    time, hence one per thread)."""
+    con = getattr(_THREAD_STATE, "connection", None)
+    if con is None:
+        con = _THREAD_STATE.connection = parser_connection()
+    return con
 
 
 #: SQL: the JSON type of a record (column `json_kind`, from `json_type`) in words a person reads,

@@ -103,23 +103,29 @@ class TextStream:
 
     def __iter__(self) -> Iterator[TextBlock]:
         """Blocks in file order; an empty file is one empty block, so parsers always yield."""
-        line, end_offset = 1, 0
-        for data, end_offset in self._utf8_blocks():
+        line = 1
+        for data, end_offset in self._blocks():
             yield TextBlock(data, line, end_offset)
             line += data.count(b"\n")
-        if line == 1 and end_offset == 0:
-            yield TextBlock(b"", 1, 0)
 
     def line_frames(self, name: str = "raw") -> Iterator[tuple[TextBlock, pl.DataFrame]]:
         """Each block with its lines (`TextBlock.lines`), the next block read and split on a
         second thread while the caller parses this one: file reading and line splitting then
-        overlap DuckDB's work instead of adding to it."""
+        overlap DuckDB's work instead of adding to it. Line numbers continue from the previous
+        block's line count, so the bytes are never scanned for line breaks in Python."""
         with ThreadPoolExecutor(max_workers=1) as pool:
-            blocks = iter(self)
+            blocks = self._blocks()
+            line = 1
 
             def next_frame() -> tuple[TextBlock, pl.DataFrame] | None:
-                block = next(blocks, None)
-                return None if block is None else (block, block.lines(self.display_path, name))
+                nonlocal line
+                item = next(blocks, None)
+                if item is None:
+                    return None
+                block = TextBlock(item[0], line, item[1])
+                frame = block.lines(self.display_path, name)
+                line += frame.height
+                return block, frame
 
             pending = pool.submit(next_frame)
             while (ready := pending.result()) is not None:
@@ -129,6 +135,15 @@ class TextStream:
     def read(self) -> str:
         """The whole file as one string (for formats parsed as one document)."""
         return "".join(block.text(self.display_path) for block in self)
+
+    def _blocks(self) -> Iterator[tuple[bytes, int]]:
+        """`_utf8_blocks`, with one empty block for an empty file."""
+        empty = True
+        for item in self._utf8_blocks():
+            empty = False
+            yield item
+        if empty:
+            yield b"", 0
 
     def _utf8_blocks(self) -> Iterator[tuple[bytes, int]]:
         """UTF-8 byte blocks each ending just after a `\\n` (the last one possibly not)."""
@@ -166,13 +181,15 @@ class TextStream:
                     )
                     return
                 self.encoding, self._decided = "utf-8", True
-            data = carry + data
+            # at most one copy per block: the carried partial line joins the block's whole lines
             cut = data.rfind(b"\n") + 1
-            if cut:
-                yield data[:cut], offset
+            if not cut:  # a line longer than a block: keep reading
+                carry += data
+            elif not carry and cut == len(data):
+                yield data, offset
+            else:
+                yield carry + data[:cut] if cut < len(data) else carry + data, offset
                 carry = data[cut:]
-            else:  # a line longer than a block: keep reading
-                carry = data
             data = _read(handle, self.block_bytes, self.display_path)
         if carry:
             yield carry, offset
