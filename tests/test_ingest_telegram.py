@@ -18,7 +18,9 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+from assets.ingest import detect
 from assets.ingest import telegram
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, ParseResult
@@ -244,3 +246,164 @@ def test_real_exports(name: str) -> None:
     assert result.messages.height + len(expected_quarantine) == message_count
     assert result.messages["sent_at"].null_count() == 0
     assert result.messages["sender_handle"].null_count() == 0
+
+
+# -- streaming: parts, fingerprints across parts, error positions ---------------------------------
+
+FIXTURE_FILES = ["group.json", "account.json", "broken_records.json", "control_chars.json", "date_only.json"]
+
+
+def tiny_parts(path: Path, rel_path: str, **kwargs: str) -> list[ParseResult]:
+    """Parts of at most one 7-byte read each: every line of the file is a part boundary."""
+    return list(telegram.parse_parts(path, rel_path=rel_path, part_bytes=1, read_bytes=7, **kwargs))
+
+
+def assert_same_result(streamed: ParseResult, whole: ParseResult) -> None:
+    assert_frame_equal(streamed.messages, whole.messages)
+    assert_frame_equal(streamed.events, whole.events)
+    assert_frame_equal(streamed.quarantine, whole.quarantine)
+    assert (streamed.encoding, streamed.timezone_assumed, streamed.warnings) == (
+        whole.encoding,
+        whole.timezone_assumed,
+        whole.warnings,
+    )
+
+
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_tiny_parts_give_the_same_frames(name: str) -> None:
+    rel_path = f"exports/telegram/{name}"
+    parts = tiny_parts(FIXTURES / name, rel_path)
+    assert sum(1 for part in parts if part.messages.height or part.events.height) > 1
+    offsets = [part.end_offset for part in parts]
+    assert offsets == sorted(offsets) and offsets[-1] == (FIXTURES / name).stat().st_size
+    assert_same_result(ParseResult.combine(parts), parse(name))
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_real_exports_in_tiny_parts(name: str) -> None:
+    path = REAL_EXPORTS / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the shared real-export samples are not checked out")
+    assert_same_result(ParseResult.combine(tiny_parts(path, name)), telegram.parse(path, rel_path=name))
+
+
+def test_telegram_streams_through_the_loader_registry() -> None:
+    assert detect.PART_PARSERS["telegram"] is telegram.parse_parts
+
+
+def test_identical_messages_without_ids_keep_distinct_ids_across_parts(tmp_path: Path) -> None:
+    message = {
+        "type": "message",
+        "date": "2026-05-04T09:00:00",
+        "date_unixtime": "1777856400",
+        "from": "Li Wei",
+        "from_id": "user5001",
+        "text": "ok",
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"name": "x", "type": "private_group", "id": 5, "messages": [message] * 5}, indent=1))
+    parts = tiny_parts(path, "result.json")
+    assert sum(1 for part in parts if part.messages.height) == 5, "each message in a part of its own"
+    ids = [message_id for part in parts for message_id in part.messages["message_id"]]
+    assert len(set(ids)) == 5 and all(message_id.startswith("fp:") for message_id in ids)
+    assert ids == telegram.parse(path, rel_path="result.json").messages["message_id"].to_list()
+
+
+GOOD_MESSAGE = '{"id": 1, "type": "message", "date_unixtime": "1777856400", "from_id": "user1", "text": "a"}'
+BROKEN_DOCUMENTS = {
+    "missing comma in a message": (
+        '{\n "name": "x",\n "id": 5,\n "messages": [\n  ' + GOOD_MESSAGE + ',\n  {\n   "id": 2\n'
+        '   "type": "message"\n  }\n ]\n}\n'
+    ),
+    "comma after the last message": '{\n "id": 5,\n "messages": [\n  ' + GOOD_MESSAGE + ',\n ]\n}\n',
+    "raw line break in a string": '{\n "id": 5,\n "messages": [\n  {"id": 1, "text": "two\nlines"}\n ]\n}\n',
+    "broken key after the messages": '{\n "id": 5,\n "messages": [\n  ' + GOOD_MESSAGE + '\n ], "name": \n}\n',
+    "broken key before the messages": '{\n "id": 5\n "name": "x",\n "messages": [\n  ' + GOOD_MESSAGE + "\n ]\n}\n",
+    "garbage after the document": '{\n "id": 5,\n "messages": [\n  ' + GOOD_MESSAGE + "\n ]\n}\n}\n",
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN_DOCUMENTS))
+def test_json_errors_name_the_line_and_column_json_loads_names(tmp_path: Path, name: str) -> None:
+    text = BROKEN_DOCUMENTS[name]
+    with pytest.raises(json.JSONDecodeError) as reference:
+        json.loads(text)
+    path = tmp_path / "result.json"
+    path.write_text(text, encoding="utf-8")
+    expected = f"result.json: line {reference.value.lineno} column {reference.value.colno}: not valid JSON ({reference.value.msg})"
+    with pytest.raises(ExportReadError) as caught:
+        telegram.parse(path, rel_path="result.json")
+    assert str(caught.value).startswith(expected)
+    with pytest.raises(ExportReadError) as caught:
+        tiny_parts(path, "result.json")
+    assert str(caught.value).startswith(expected)
+
+
+def test_truncated_file_in_tiny_parts_names_the_same_position() -> None:
+    with pytest.raises(ExportReadError) as caught:
+        tiny_parts(FIXTURES / "truncated.json", "exports/telegram/truncated.json")
+    assert str(caught.value).startswith("exports/telegram/truncated.json: line 39 column 12: not valid JSON")
+
+
+def test_file_ending_after_a_complete_message_names_its_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    path.write_text('{\n "id": 5,\n "messages": [\n  ' + GOOD_MESSAGE + "\n", encoding="utf-8")
+    with pytest.raises(ExportReadError, match=r"^result.json: line 5 column 1: not valid JSON"):
+        telegram.parse(path, rel_path="result.json")
+
+
+def test_chat_keys_after_the_messages(tmp_path: Path) -> None:
+    """Keys after `messages` are fine while the file is one part; a file large enough to span
+    parts is rejected rather than loaded under the wrong chat."""
+    path = tmp_path / "result.json"
+    path.write_text('{"messages": [' + GOOD_MESSAGE + '],\n "name": "late", "id": 77}\n', encoding="utf-8")
+    result = telegram.parse(path, rel_path="result.json")
+    assert result.messages.select("source_key", "source_name").row(0) == ("77", "late")
+    with pytest.raises(ExportReadError, match=r"`messages` was read before the keys that say which chat"):
+        tiny_parts(path, "result.json")
+
+
+def test_message_only_duckdb_cannot_read_is_quarantined(tmp_path: Path) -> None:
+    """Python's json (the reference) accepts a lone surrogate escape; DuckDB's reader does not."""
+    path = tmp_path / "result.json"
+    broken = '{"id": 2, "type": "message", "date_unixtime": "1777856400", "from_id": "user1", "text": "x \\ud800"}'
+    path.write_text('{"id": 5, "messages": [' + GOOD_MESSAGE + ", " + broken + "]}", encoding="utf-8")
+    result = telegram.parse(path, rel_path="result.json")
+    assert result.messages["message_id"].to_list() == ["1"]
+    assert result.quarantine.select("source_record_label", "raw_snippet").row(0) == ("messages[1]", broken)
+    assert result.quarantine["reason"][0].startswith("message is JSON that DuckDB cannot read")
+
+
+def test_text_of_every_json_type(tmp_path: Path) -> None:
+    """Only a string or an array gives text; strings that read like other JSON stay strings."""
+    texts = ["123", 123, "[x]", [], [None, "x"], "true", True, {"text": "no"}, None, "-5",
+             [{"type": "bold", "text": "b"}, "c", 7], "", "{\"a\": 1}"]
+    messages = [
+        {"id": index, "type": "message", "date_unixtime": "1777856400", "from_id": "user1", "text": text}
+        for index, text in enumerate(texts, start=1)
+    ]
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"id": 5, "messages": messages}), encoding="utf-8")
+    result = telegram.parse(path, rel_path="result.json")
+    assert result.messages["text"].to_list() == [
+        "123", None, "[x]", None, "x", "true", None, None, None, "-5", "bc", None, "{\"a\": 1}"
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "gb18030"])
+def test_other_encodings_give_the_same_frames(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "result.json"
+    path.write_text((FIXTURES / "group.json").read_text(encoding="utf-8"), encoding=encoding)
+    result = telegram.parse(path, rel_path="exports/telegram/group.json")
+    whole = parse("group.json")
+    assert result.encoding == {"utf-16": "utf-16-le"}.get(encoding, encoding)  # Python writes a LE BOM
+    assert_frame_equal(result.messages, whole.messages)
+    assert_frame_equal(result.events, whole.events)
+
+
+def test_empty_file_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    path.write_bytes(b"")
+    with pytest.raises(ExportReadError, match=r"^result.json: line 1 column 1: not valid JSON \(Expecting value\)"):
+        telegram.parse(path, rel_path="result.json")

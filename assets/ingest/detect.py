@@ -64,6 +64,7 @@ PARSERS: dict[str, Parser] = {
 PART_PARSERS: dict[str, PartParser] = {
     "wecom": wecom.parse_parts,
     "whatsapp": whatsapp.parse_parts,
+    "telegram": telegram.parse_parts,
 }
 
 #: Content sniffers, most specific first: several formats are JSON objects with a message array,

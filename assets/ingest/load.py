@@ -23,7 +23,7 @@ from assets.ingest.detect import PARSERS, detect_format, parse_parts, platform_o
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, SourceOptions, empty
 
 #: Bump when a parser changes what it produces, so unchanged files are parsed again.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 SOURCE_FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.String(),
