@@ -113,3 +113,19 @@ def test_member_counts_come_from_the_spells(world, month, at_start, during):
         order by metric
     """)
     assert dict(rows) == {"net_growth_rate": at_start, "participation_rate": during}
+
+
+def test_group_activity_metrics_for_a_month(world):
+    """August 2026 (31 days): the only member message is Cat's on 08-01; members during August are
+    Ann and Ben (at its start) plus Cat (posted); Ben (08-15) and Dan (08-03, a member who left
+    without ever posting) leave, nobody joins."""
+    rows = dict(
+        (metric, (numerator, denominator, value)) for metric, numerator, denominator, value in query(world, """
+            select metric, numerator, denominator, value from intermediate.int_metrics__group
+            where entity_id = 'T1' and period_type = 'month' and period = '2026-08'
+        """)
+    )
+    assert rows["participation_rate"] == (1, 3, pytest.approx(1 / 3))
+    assert rows["messages_per_member_day"] == (1, 93, pytest.approx(1 / 93))
+    assert rows["active_day_ratio"] == (1, 31, pytest.approx(1 / 31))
+    assert rows["net_growth_rate"] == (-2, 2, pytest.approx(-1.0))
