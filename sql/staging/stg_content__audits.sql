@@ -11,9 +11,8 @@
 -- as reviewed. The FIRST submission decides `post_passed_first_time` (its first verdict is 'pass'; a
 -- later resubmission that passes does not turn a first-time failure into a pass) and `post_is_reviewed`
 -- (its first verdict is not NULL, i.e. not pending); both are repeated on every row of the post.
--- Identity, on the submission's local date (reporting time zone): author = staff_id (in the roster) or
--- staff_platform + staff_handle through a roster handle valid that day, active that day; group = group_id
--- (in the registry) or platform + source_key. Unresolved parts are explained in `resolution_note`.
+-- Identity (author and group on the submission's local date) comes from staging.stg_inputs__identities;
+-- unresolved parts are explained in `resolution_note`.
 -- The reviewer's name is dropped (raw only, never published).
 with
 
@@ -60,57 +59,23 @@ posts as (
     where submission_number = 1
 ),
 
-resolved as (
+noted as (
     select
         numbered.* rename (staff_id as named_staff_id, group_id as named_group_id),
         posts.is_first_known,
         posts.post_passed_first_time,
         posts.post_is_reviewed,
-        handles.staff_id as handle_staff_id,
-        staff.staff_id as roster_staff_id,
-        staff.staff_id is not null
-            and numbered.submitted_date >= staff.active_from
-            and numbered.submitted_date <= coalesce(staff.active_to, date '9999-12-31') as is_staff_active,
-        case when numbered.group_id is not null then by_id.group_id else by_key.group_id end as resolved_group_id
+        identities.resolved_staff_id as staff_id,
+        identities.resolved_group_id as group_id,
+        identities.staff_note,
+        identities.group_note
     from numbered
     inner join posts
         on posts.post_id = numbered.post_id
-    left join raw.staff_handles as handles
-        on numbered.staff_id is null
-        and handles.platform = numbered.staff_platform
-        and handles.handle = numbered.staff_handle
-        and numbered.submitted_date >= coalesce(handles.valid_from, date '0001-01-01')
-        and numbered.submitted_date <= coalesce(handles.valid_to, date '9999-12-31')
-    left join raw.staff as staff
-        on staff.staff_id = coalesce(numbered.staff_id, handles.staff_id)
-    left join raw.groups as by_id
-        on by_id.group_id = numbered.group_id
-    left join raw.groups as by_key
-        on by_key.platform = numbered.platform
-        and by_key.source_key = numbered.source_key
-),
-
-noted as (
-    select
-        resolved.*,
-        case when is_staff_active then roster_staff_id end as staff_id,
-        resolved_group_id as group_id,
-        case
-            when named_staff_id is not null and roster_staff_id is null
-                then 'staff_id ' || named_staff_id || ' is not in the roster'
-            when named_staff_id is null and staff_handle is not null and handle_staff_id is null
-                then 'no roster handle ' || coalesce(staff_platform, '?') || ':' || staff_handle
-                    || ' valid on ' || submitted_date
-            when roster_staff_id is not null and not is_staff_active
-                then 'staff ' || roster_staff_id || ' is not active on ' || submitted_date
-        end as staff_note,
-        case
-            when named_group_id is not null and resolved_group_id is null
-                then 'group_id ' || named_group_id || ' is not in the group registry'
-            when named_group_id is null and source_key is not null and resolved_group_id is null
-                then 'group ' || coalesce(platform, '?') || ':' || source_key || ' is not in the group registry'
-        end as group_note
-    from resolved
+    inner join staging.stg_inputs__identities as identities
+        on identities.input_kind = 'content_audits'
+        and identities.source_file = numbered.source_file
+        and identities.source_record = numbered.source_record
 ),
 
 final as (

@@ -2,11 +2,9 @@
 -- raw.survey_responses. Grain: response_id (the survey tool's id, or the loader's content fingerprint).
 -- De-duplication: a response delivered in several files counts once; the copy in the file whose path
 -- sorts last wins (a later export replaces an earlier one), then the later record.
--- Identity, on the response's local date (reporting time zone): the staff member is the file's staff_id
--- (it must be in the roster) or else staff_platform + staff_handle through a roster handle valid that
--- day, and the staff member must be active that day; the group is the file's group_id (it must be in the
--- registry) or else platform + source_key looked up in raw.groups. What the file named is kept in the
--- `named_*` columns; what could not be resolved is explained in `resolution_note`.
+-- Identity (staff member and group on the row's local date) comes from staging.stg_inputs__identities.
+-- What the file named is kept in the `named_*` columns; what could not be resolved is explained in
+-- `resolution_note`.
 -- `attributed_to` (§4.4 "attributed to the staff member it names, else to its group"): 'staff' when the
 -- staff member resolves, else 'group' when the group resolves, else NULL (the response counts nowhere).
 -- A response naming both counts for the staff member and, in the group's figures, for the group too.
@@ -40,52 +38,18 @@ localised as (
     cross join settings
 ),
 
-resolved as (
-    select
-        localised.* rename (staff_id as named_staff_id, group_id as named_group_id),
-        handles.staff_id as handle_staff_id,
-        staff.staff_id as roster_staff_id,
-        staff.staff_id is not null
-            and localised.responded_date >= staff.active_from
-            and localised.responded_date <= coalesce(staff.active_to, date '9999-12-31') as is_staff_active,
-        case when localised.group_id is not null then by_id.group_id else by_key.group_id end as resolved_group_id
-    from localised
-    left join raw.staff_handles as handles
-        on localised.staff_id is null
-        and handles.platform = localised.staff_platform
-        and handles.handle = localised.staff_handle
-        and localised.responded_date >= coalesce(handles.valid_from, date '0001-01-01')
-        and localised.responded_date <= coalesce(handles.valid_to, date '9999-12-31')
-    left join raw.staff as staff
-        on staff.staff_id = coalesce(localised.staff_id, handles.staff_id)
-    left join raw.groups as by_id
-        on by_id.group_id = localised.group_id
-    left join raw.groups as by_key
-        on by_key.platform = localised.platform
-        and by_key.source_key = localised.source_key
-),
-
 noted as (
     select
-        resolved.*,
-        case when is_staff_active then roster_staff_id end as staff_id,
-        resolved_group_id as group_id,
-        case
-            when named_staff_id is not null and roster_staff_id is null
-                then 'staff_id ' || named_staff_id || ' is not in the roster'
-            when named_staff_id is null and staff_handle is not null and handle_staff_id is null
-                then 'no roster handle ' || coalesce(staff_platform, '?') || ':' || staff_handle
-                    || ' valid on ' || responded_date
-            when roster_staff_id is not null and not is_staff_active
-                then 'staff ' || roster_staff_id || ' is not active on ' || responded_date
-        end as staff_note,
-        case
-            when named_group_id is not null and resolved_group_id is null
-                then 'group_id ' || named_group_id || ' is not in the group registry'
-            when named_group_id is null and source_key is not null and resolved_group_id is null
-                then 'group ' || coalesce(platform, '?') || ':' || source_key || ' is not in the group registry'
-        end as group_note
-    from resolved
+        localised.* rename (staff_id as named_staff_id, group_id as named_group_id),
+        identities.resolved_staff_id as staff_id,
+        identities.resolved_group_id as group_id,
+        identities.staff_note,
+        identities.group_note
+    from localised
+    inner join staging.stg_inputs__identities as identities
+        on identities.input_kind = 'surveys'
+        and identities.source_file = localised.source_file
+        and identities.source_record = localised.source_record
 ),
 
 final as (
