@@ -109,3 +109,22 @@ def test_changed_source_settings_parse_the_file_again_and_old_warehouses_gain_ne
     assert not moved.files[0]["skipped"]
     assert con.execute("select parse_options from raw.source_files").fetchall() == [
         ("timezone=Europe/Lisbon;date_order=auto",)]
+
+
+def test_an_empty_export_loads_with_a_warning_and_a_vanished_one_names_itself(tmp_path):
+    import duckdb
+    import pytest
+
+    from assets.ingest.errors import ExportReadError
+    from assets.ingest.load import sha256_of, sync_exports
+
+    data = tmp_path / "data"
+    (data / "exports" / "wecom").mkdir(parents=True)
+    (data / "exports" / "wecom" / "empty.jsonl").write_bytes(b"\xef\xbb\xbf")
+    con = duckdb.connect()
+    report = sync_exports(con, data, source_options=lambda _: SourceOptions())
+    assert [(f["messages"], f["quarantined"]) for f in report.files] == [(0, 0)]
+    assert con.execute("select warnings from raw.source_files").fetchall() == [
+        (["exports/wecom/empty.jsonl: the file holds no messages, events or records"],)]
+    with pytest.raises(ExportReadError, match="cannot read the file"):
+        sha256_of(data / "exports" / "wecom" / "gone.jsonl")

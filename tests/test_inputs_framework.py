@@ -124,3 +124,17 @@ def test_xlsx_rows_keep_their_sheet_row_numbers_across_blank_rows(tmp_path: Path
     pl.DataFrame({"标题": ["A", None, "B"], "播放量": ["1", None, "2"]}).write_excel(path, worksheet="Sheet1")
     frame = read_table(path, "posts.xlsx", COLUMNS)
     assert frame.select("title", "source_record_label").rows() == [("A", "Sheet1!row 2"), ("B", "Sheet1!row 4")]
+
+
+def test_only_the_first_sheet_is_read_and_an_empty_notes_sheet_is_fine(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "posts.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    data = workbook.add_worksheet("数据")
+    data.write_row(0, 0, ["标题", "播放量"])
+    data.write_row(1, 0, ["A", "1.2万"])
+    workbook.add_worksheet("说明")
+    workbook.close()
+    frame = read_table(path, "posts.xlsx", COLUMNS)
+    assert frame.select("title", "views", "source_record_label").rows() == [("A", "1.2万", "数据!row 2")]

@@ -397,24 +397,25 @@ def test_csat_rate(world):
     numerator, denominator, value, sample = metric(world, "int_metrics__satisfaction", "S1", "2026-07", "csat_rate")
     assert (numerator, denominator, sample) == (2, 3, 3) and value == pytest.approx(2 / 3)
     assert metric(world, "int_metrics__satisfaction", "S1", "2026-Q3", "csat_rate") == (3, 4, 0.75, 4)
-    # G1 July: every response naming G1 — R1 (also S1's), R4, R5 (its staff handle is unknown)
+    # G1 July: the responses attributed to G1 (KPI_SPEC §4.4: a response counts for the staff member it
+    # names, else its group) — R4 (3) and R5 (1; its staff handle is unknown); R1 is S1's
     numerator, denominator, value, _ = metric(world, "int_metrics__satisfaction", "G1", "2026-07", "csat_rate")
-    assert (numerator, denominator) == (1, 3) and value == pytest.approx(1 / 3)
+    assert (numerator, denominator) == (0, 2) and value == pytest.approx(0.0)
 
 
 def test_csat_mean(world):
     numerator, denominator, value, _ = metric(world, "int_metrics__satisfaction", "S1", "2026-07", "csat_mean")
     assert (numerator, denominator) == (11, 3) and value == pytest.approx(11 / 3)
     assert metric(world, "int_metrics__satisfaction", "S1", "2026-Q3", "csat_mean") == (16, 4, 4.0, 4)
-    assert metric(world, "int_metrics__satisfaction", "G1", "2026-07", "csat_mean") == (9, 3, 3.0, 3)
+    assert metric(world, "int_metrics__satisfaction", "G1", "2026-07", "csat_mean") == (4, 2, 2.0, 2)
 
 
 def test_nps(world):
     # S1 July: R1 10 (promoter), R2 8 (passive); R3 did not answer -> 100 * (1 - 0) / 2
     assert metric(world, "int_metrics__satisfaction", "S1", "2026-07", "nps") == (100, 2, 50.0, 2)
-    # G1 July: R1 10, R4 9 (promoters), R5 0 (detractor) -> 100 * (2 - 1) / 3
+    # G1 July (attributed to the group): R4 9 (promoter), R5 0 (detractor) -> 100 * (1 - 1) / 2
     numerator, denominator, value, _ = metric(world, "int_metrics__satisfaction", "G1", "2026-07", "nps")
-    assert (numerator, denominator) == (100, 3) and value == pytest.approx(100 / 3)
+    assert (numerator, denominator) == (0, 2) and value == pytest.approx(0.0)
     # August: R6 has no NPS answer -> NULL, not 0
     assert metric(world, "int_metrics__satisfaction", "S1", "2026-08", "nps") == (0, 0, None, 0)
 

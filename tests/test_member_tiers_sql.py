@@ -10,7 +10,7 @@ import duckdb
 
 MARTS = Path(__file__).resolve().parents[1] / "sql" / "marts"
 
-SETTINGS = """create table raw.rubric_settings as select '2026.1' as rubric_version,
+SETTINGS = """create table raw.rubric_settings as select '2026.1' as rubric_version, 'Asia/Shanghai' as reporting_timezone,
     0.05 as tier_opinion_leader_top_share, 20 as tier_opinion_leader_min_messages,
     0.5 as tier_core_min_week_share, 3 as tier_active_min_weeks, 2 as excellent_communities_per_category"""
 

@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from assets.ingest.common import arrow_view
+from assets.ingest.errors import ExportReadError
 from assets.ingest.detect import PARSERS, detect_format, parse_parts, platform_of
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, SourceOptions, empty
 
@@ -128,10 +129,15 @@ def scan_exports(data_dir: Path) -> list[ExportFile]:
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    """The file's content hash; a file that vanished or cannot be read since the scan is an
+    ExportReadError naming it, not a traceback."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(chunk):
+                digest.update(block)
+    except OSError as error:
+        raise ExportReadError(path, f"cannot read the file ({error.strerror})") from None
     return digest.hexdigest()
 
 
@@ -211,6 +217,9 @@ def _load_file(
             last = part
             if part.end_offset is not None:
                 on_bytes(part.end_offset)
+        if not any(counts.values()):
+            # an empty export (0 bytes, a BOM alone) is loaded, but nobody should think it was read
+            warnings.append(f"{export.rel_path}: the file holds no messages, events or records")
         listing = pl.DataFrame(
             [{
                 "source_file": export.rel_path, "format": last.format, "encoding": last.encoding,
@@ -276,7 +285,11 @@ def sync_exports(
     present = {f.rel_path for f in files}
     for rel_path in sorted(set(loaded) - present):
         con.execute("begin transaction")
-        _delete_file(con, rel_path)
-        con.execute("commit")
+        try:
+            _delete_file(con, rel_path)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
         report.removed.append(rel_path)
     return report

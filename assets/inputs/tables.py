@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 
 from assets.ingest.encoding import read_text
@@ -72,12 +73,13 @@ def _read_csv(path: Path, rel_path: str) -> pl.DataFrame:
 
 
 def _read_xlsx(path: Path, rel_path: str) -> tuple[pl.DataFrame, str]:
-    """The first sheet; spreadsheets keep one table per sheet and the first is the data."""
+    """The first sheet only: spreadsheets keep one table per sheet and the first is the data (other
+    sheets, notes or empty ones, are not read)."""
     try:
-        sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False)
+        name = fastexcel.read_excel(path).sheet_names[0]
+        frame = pl.read_excel(path, sheet_name=name, infer_schema_length=0, drop_empty_rows=False)
     except Exception as error:  # calamine raises its own exception types
         raise ExportReadError(rel_path, f"not a readable XLSX workbook ({str(error).splitlines()[0]})") from None
-    name, frame = next(iter(sheets.items()))
     return frame, f"{name}!row"
 
 

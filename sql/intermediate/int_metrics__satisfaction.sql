@@ -8,10 +8,9 @@
 --   csat_rate = responses scoring 4–5 / responses with a csat score; csat_mean = Σ csat / responses with
 --   a csat score; nps = 100 × (promoters 9–10 − detractors 0–6) / responses with an nps answer (NULL when
 --   no response of the period answered the NPS question).
---   Staff: the responses attributed to them (the response names them). Groups: every response naming the
---   group, whether or not it also names (and is attributed to) a staff member — a group's satisfaction
---   is its members' view of the service in it, whoever answered; a response naming only a staff member
---   counts for no group.
+--   Each response counts once, for the entity it is attributed to (KPI_SPEC §4.4 "attributed to the
+--   staff member it names, else to its group"): staff get the responses naming them; a group gets the
+--   responses naming it but no (resolvable) staff member.
 -- evaluation_score (staff) = Σ_t w_t × mean(score_normalised of rater type t) / Σ_t w_t over the rater
 --   types t present, w from raw.rubric_settings.evaluation_weights (self / supervisor / peer / customer),
 --   so a missing rater type renormalises the others; 0–100 (staging.stg_evaluations__ratings).
@@ -65,7 +64,7 @@ survey_counts as (
         ]) as periods(period),
         unnest([
             {'entity_type': 'staff', 'entity_id': case when responses.attributed_to = 'staff' then responses.staff_id end},
-            {'entity_type': 'group', 'entity_id': responses.group_id}
+            {'entity_type': 'group', 'entity_id': case when responses.attributed_to = 'group' then responses.group_id end}
         ]) as entities(entity)
     where entity.entity_id is not null
     group by all

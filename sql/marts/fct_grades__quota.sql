@@ -1,12 +1,11 @@
 -- The optional grade quota (KPI_SPEC §5), per staff member and period: the computed grade and the grade
 -- after the quota. Grain: (staff_id, period_type, period) for every rated staff member.
 -- Calibration groups are roles. Only roles with at least `quota_min_calibration_group` rated staff in the
--- period take part. The excellent places, `quota_max_excellent_share` of all rated staff of those roles
--- (rounded down), are apportioned to the roles by largest remainder (Hamilton): each role gets the whole
--- part of share × its size, and the places left go to the largest fractional parts (ties: the larger
--- role, then role name). Within a role, staff graded excellent keep it in order of overall score, then
--- resolution score, then staff_id; the others become `good` with `quota_adjusted`. With the quota off
--- (the default) every computed grade stands.
+-- period take part, and within each at most `quota_max_excellent_share` may be excellent (KPI_SPEC §5):
+-- the role's count is the largest-remainder apportionment of its places, which for one group cannot
+-- exceed the whole part of share × size without breaking the cap, so the whole part it is. Within a role,
+-- staff graded excellent keep it in order of overall score, then resolution score, then staff_id; the
+-- others become `good` with `quota_adjusted`. With the quota off (the default) every computed grade stands.
 with
 
 settings as (
@@ -37,33 +36,14 @@ role_sizes as (
     where role_counts.rated_staff >= settings.quota_min_calibration_group
 ),
 
-shares as (
-    select
-        role_sizes.*,
-        role_sizes.rated_staff * settings.quota_max_excellent_share as exact_places,
-        floor(role_sizes.rated_staff * settings.quota_max_excellent_share)::bigint as whole_places,
-        floor(sum(role_sizes.rated_staff) over period_roles * settings.quota_max_excellent_share)::bigint
-            as total_places
-    from role_sizes
-    cross join settings
-    window period_roles as (partition by role_sizes.period_type, role_sizes.period)
-),
-
+-- At most `quota_max_excellent_share` of a role's rated staff may be excellent: the places are the whole
+-- part of share × size (the epsilon keeps 0.29 × 100 = 28.999… from losing a place).
 apportioned as (
     select
-        period_type,
-        period,
-        role,
-        rated_staff,
-        whole_places
-        + case
-            when row_number() over (
-                partition by period_type, period
-                order by exact_places - whole_places desc, rated_staff desc, role
-            ) <= total_places - sum(whole_places) over (partition by period_type, period)
-            then 1 else 0
-        end as excellent_places
-    from shares
+        role_sizes.*,
+        floor(role_sizes.rated_staff * settings.quota_max_excellent_share + 1e-9)::bigint as excellent_places
+    from role_sizes
+    cross join settings
 ),
 
 ranked as (

@@ -35,9 +35,11 @@ messages as (
 spell_members as (
     select distinct spells.group_id, quarters.quarter, spells.member_key
     from intermediate.int_group_members as spells
+    cross join settings
     inner join quarters
-        on spells.joined_at::date <= quarters.period_end
-        and (spells.left_at is null or spells.left_at::date >= quarters.period_start)
+        on timezone(settings.reporting_timezone, spells.joined_at)::date <= quarters.period_end
+        and (spells.left_at is null
+             or timezone(settings.reporting_timezone, spells.left_at)::date >= quarters.period_start)
 ),
 
 members as (

@@ -7,7 +7,7 @@
 -- `resolution_note`.
 -- `attributed_to` (§4.4 "attributed to the staff member it names, else to its group"): 'staff' when the
 -- staff member resolves, else 'group' when the group resolves, else NULL (the response counts nowhere).
--- A response naming both counts for the staff member and, in the group's figures, for the group too.
+-- A response naming both counts for the staff member only.
 -- The respondent (a customer's name or account) is dropped here: it never leaves the raw layer.
 with
 
