@@ -103,7 +103,7 @@ def test_system_notices_are_events_not_messages(export_all: ParseResult) -> None
 
 def test_fingerprints_are_unique_and_stable(export_all: ParseResult) -> None:
     ids = export_all.messages["message_id"]
-    assert ids.n_unique() == ids.len() and ids.str.contains(r"^[0-9a-f]{40}$").all()
+    assert ids.n_unique() == ids.len() and ids.str.contains(r"^[0-9A-F]{32}$").all()
     assert parse_txt(FIXTURES / "export_all.txt").messages["message_id"].equals(ids)
 
 

@@ -82,10 +82,10 @@ def test_system_message_is_a_join_event(group: ParseResult) -> None:
     assert not group.messages["sender_name"].is_in(["系统消息"]).any()
 
 
-def test_fingerprints_are_unique_sha1(group: ParseResult) -> None:
+def test_fingerprints_are_unique_and_repeatable(group: ParseResult) -> None:
     ids = group.messages["message_id"]
     assert ids.n_unique() == group.messages.height
-    assert ids.str.contains(r"^[0-9a-f]{40}$").all()
+    assert ids.str.contains(r"^[0-9A-F]{32}$").all()
     again = parse(FIXTURES / "group.txt")
     assert again.messages["message_id"].to_list() == ids.to_list()
 

@@ -117,7 +117,7 @@ def test_memotrace_v2_epoch_codes_and_fingerprints() -> None:
     }
     # two identical 收到 in the same second keep distinct fingerprints
     twins = messages.filter(pl.col("text") == "收到")["message_id"]
-    assert twins.n_unique() == 2 and all(len(i) == 40 for i in twins)
+    assert twins.n_unique() == 2 and all(len(i) == 32 for i in twins)
     # epoch missing: StrTime (local) is used; both missing: quarantined
     assert by_id(messages, "text", "没有时间戳")["sent_at"] == datetime(2024, 5, 6, 1, 11, tzinfo=UTC)
     assert result.quarantine["source_record_label"].to_list() == ["record 14 (line 15)"]

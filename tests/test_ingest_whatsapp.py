@@ -9,12 +9,12 @@ one chat, and a file that is not a WhatsApp export.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -98,7 +98,7 @@ def test_kinds(staff: ParseResult) -> None:
 def test_identical_messages_get_distinct_stable_fingerprints(staff: ParseResult) -> None:
     ids = staff.messages["message_id"]
     assert ids.n_unique() == staff.messages.height
-    assert ids.str.contains(r"^[0-9a-f]{40}$").all()
+    assert ids.str.contains(r"^[0-9A-F]{32}$").all()
     assert ids.to_list() == parse(STAFF).messages["message_id"].to_list()
 
 
@@ -418,20 +418,30 @@ def test_real_exports(name: str) -> None:
 # --- ids, cleaning and placeholders on the fast paths ------------------------------------------
 
 
-def test_ids_are_the_sha1_of_the_documented_tuple(staff: ParseResult) -> None:
-    """Pins the id formula: sha1 of key, UTC time, sender, text + member and occurrence, joined by
-    U+001F; a multi-member event adds `:<member>`. Stored ids must never change."""
+def test_ids_are_the_documented_hash_of_the_tuple(staff: ParseResult) -> None:
+    """Pins the id formula (`common._content_ids`): two DuckDB hashes of key, UTC epoch second,
+    nanosecond, sender, text + member and occurrence, forwards and backwards, top bit set; a
+    multi-member event adds `:<member>`. Ids may only move with a DuckDB upgrade, which
+    `PARSER_VERSION` turns into a re-read of every export."""
 
-    def sha1(*parts: str) -> str:
-        return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+    def content_id(key: str, when: str, sender: str, text: str, suffix: str, occurrence: int) -> str:
+        forward = "?, epoch(?::timestamp)::bigint, 0::int, ?, ?, ?, ?::bigint"
+        backward = "?::bigint, ?, ?, ?, 0::int, epoch(?::timestamp)::bigint, ?"
+        sql = (
+            f"select to_hex((hash({forward}) | 9223372036854775808::ubigint)::uhugeint << 64"
+            f" | hash({backward})::uhugeint)"
+        )
+        params = [key, when, sender, text, suffix, occurrence, occurrence, suffix, text, sender, when, key]
+        return duckdb.sql(sql, params=params).fetchall()[0][0]
 
     oks = staff.messages.filter(pl.col("text") == "ok")["message_id"].to_list()
     assert oks == [
-        sha1("Staff Group", "2024-02-01T02:00:00Z", "Lin Wei", "ok", "", str(occurrence)) for occurrence in (0, 1)
+        content_id("Staff Group", "2024-02-01 02:00:00", "Lin Wei", "ok", "", occurrence) for occurrence in (0, 1)
     ]
+    assert all(len(id_) == 32 for id_ in oks)
     bob_added = staff.events.filter((pl.col("source_record") == 4) & (pl.col("subject_handle") == "Bob"))
     detail = "Lin Wei added Ana, +86 138-0013-8000 and Bob"
-    expected = sha1("Staff Group", "2024-01-31T01:01:00Z", "Lin Wei", detail, "2", "0") + ":2"
+    expected = content_id("Staff Group", "2024-01-31 01:01:00", "Lin Wei", detail, "2", 0) + ":2"
     assert bob_added["event_id"].to_list() == [expected]
 
 

@@ -77,7 +77,7 @@ def test_pending_verdict_is_null_and_blank_audit_id_is_a_fingerprint(zh: InputRe
     row = by_line(zh.rows)[5]
     assert (row["first_verdict"], row["passed_first_time"], row["score"]) == (None, None, None)
     assert row["submitted_at"] == utc("2026-07-05 02:00")  # 2026年7月5日 10:00
-    assert row["audit_id"].startswith("fp:") and len(row["audit_id"]) == 43
+    assert row["audit_id"].startswith("fp:") and len(row["audit_id"]) == 35
 
 
 def test_resubmissions_are_numbered_by_submission_time(zh: InputResult) -> None:

@@ -10,6 +10,12 @@ import polars as pl
 import pyarrow as pa
 
 
+#: Part of the version of everything that stores content fingerprints (`load.PARSER_VERSION`,
+#: input kinds that use them): they come from DuckDB's `hash`, which may change between DuckDB
+#: releases, so an upgrade re-reads those files and every id moves together.
+FINGERPRINT_VERSION = f"duckdb{duckdb.__version__}"
+
+
 def parser_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for parsing whose results reach Polars without copying every string:
     Polars stores strings as views, and DuckDB's default Arrow strings must be converted."""
@@ -108,8 +114,8 @@ def content_fingerprints(
     occurrences: Occurrences | None = None,
     text_suffix: str | None = None,
 ) -> pl.Series:
-    """Message ids for formats that have none: sha1 hex of (source key, UTC time, sender, text,
-    occurrence among identical tuples in `order`).
+    """Message ids for formats that have none: a 128-bit hash, in hex, of (source key, UTC time,
+    sender, text, occurrence among identical tuples in `order`); see `_content_ids`.
 
     `text_suffix` names a column that belongs to the text, joined to it by U+001F (the ids are
     those of `text || chr(31) || text_suffix`), so a caller need not build that string first.
@@ -117,13 +123,7 @@ def content_fingerprints(
     The occurrence index keeps two identical `ok`s sent in the same second apart while the id stays
     the same when the message reappears in another (overlapping) export of the chat, which is what
     lets staging de-duplicate it. Streaming parsers pass one `occurrences` per file so numbering
-    continues across its parts. SHA-1 comes from DuckDB: Polars' own hash is not stable across
-    versions, and these ids are stored.
-
-    The time enters the id as `%Y-%m-%dT%H:%M:%S%.fZ` text. Formatting it is a good part of the
-    cost, so whole-second times in years 1-9999 (every chat format's case) are formatted by DuckDB
-    inside the sha1 query, which gives the same text; tuples are compared by the time itself (the
-    text is a one-to-one function of it) and only the rows whose tuple hash repeats are numbered.
+    continues across its parts. Only the rows whose tuple hash repeats are numbered.
     """
     when = pl.col(time).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     suffix = [] if text_suffix is None else [pl.col(text_suffix).fill_null("").alias("fp_suffix")]
@@ -141,7 +141,7 @@ def content_fingerprints(
     if occurrences is not None:
         prior = occurrences.offsets(keyed.select("fp_when", "fp_hash"))
         keyed = keyed.with_columns(pl.col("fp_occurrence") + prior)
-    return _sha1_ids(keyed, fields)
+    return _content_ids(keyed, fields)
 
 
 #: Odd 64-bit multipliers that mix the per-column hashes of `_tuple_hash` (golden ratio, xxHash).
@@ -189,38 +189,44 @@ def _occurrence_in_frame(keyed: pl.DataFrame, fields: list[str], order: str) -> 
     )
 
 
-#: Rows per Arrow batch handed to DuckDB: one batch per thread-sized piece lets the sha1 run on
-#: every core (a single large batch is hashed by one thread).
-_SHA1_BATCH_ROWS = 1 << 17
+#: Rows per Arrow batch handed to DuckDB: one batch per thread-sized piece lets the hashing run
+#: on every core (a single large batch is hashed by one thread).
+_ID_BATCH_ROWS = 1 << 17
 
 
-def _sha1_ids(keyed: pl.DataFrame, fields: list[str]) -> pl.Series:
-    """sha1 of the tuple `fields` and the occurrence joined by U+001F, in `keyed`'s row order
-    (DuckDB keeps the order of a plain projection), the time (`fp_when`) formatted as
-    `%Y-%m-%dT%H:%M:%S%.fZ` ('' when null)."""
-    when = keyed.get_column("fp_when")
-    whole_seconds = when.null_count() == when.len() or (
-        (when.dt.nanosecond().fill_null(0) == 0).all()
-        and 1 <= when.min().year
-        and when.max().year <= 9999
-    )
-    if whole_seconds:
-        time_sql = "coalesce(strftime(fp_when::timestamp, '%Y-%m-%dT%H:%M:%SZ'), '')"
-        source = keyed.select(*fields, "fp_occurrence")
-    else:
-        time_sql = "fp_when"
-        formatted = pl.col("fp_when").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ").fill_null("")
-        source = keyed.select(*fields, "fp_occurrence").with_columns(formatted)
-    parts = ", ".join(time_sql if name == "fp_when" else name for name in fields)
+def _content_ids(keyed: pl.DataFrame, fields: list[str]) -> pl.Series:
+    """32 hex digits: two 64-bit DuckDB hashes of the tuple `fields` + occurrence, in `keyed`'s row
+    order (DuckDB keeps the order of a plain projection). The time enters as whole epoch seconds
+    plus nanoseconds, so a part parsed in `ns` and one in `us` give the same id.
+
+    DuckDB's `hash` is several times cheaper than sha1 (it was the largest single cost of a
+    WhatsApp parse) but may change between DuckDB versions, hence `FINGERPRINT_VERSION`. The two
+    hashes take the columns in opposite orders, and the top bit of the first is set so every id
+    has exactly 32 digits; within one chat, second and sender, two texts share an id only if their
+    64-bit string hashes collide."""
+    when = pl.col("fp_when")
+    timed = [
+        column
+        for name in fields
+        for column in (
+            [when.dt.epoch("s").alias("fp_second"), when.dt.nanosecond().alias("fp_nano")]
+            if name == "fp_when" else [pl.col(name)]
+        )
+    ]
+    source = keyed.select(*timed, "fp_occurrence")
+    columns = [name for name in source.columns if name != "fp_occurrence"]
+    forward = ", ".join([*columns, "fp_occurrence"])
+    backward = ", ".join(["fp_occurrence", *reversed(columns)])
     batches = pl.concat(
-        [source.slice(start, _SHA1_BATCH_ROWS) for start in range(0, max(source.height, 1), _SHA1_BATCH_ROWS)],
+        [source.slice(start, _ID_BATCH_ROWS) for start in range(0, max(source.height, 1), _ID_BATCH_ROWS)],
         rechunk=False,
     )
     con = _fingerprint_connection()
     con.register("fingerprint_input", arrow_view(batches))
     try:
         ids = con.sql(
-            f"select sha1(concat_ws(chr(31), {parts}, fp_occurrence::varchar)) as id from fingerprint_input"
+            "select to_hex((hash(" + forward + ") | 9223372036854775808::ubigint)::uhugeint << 64"
+            " | hash(" + backward + ")::uhugeint) as id from fingerprint_input"
         ).pl()
     finally:
         con.unregister("fingerprint_input")

@@ -18,13 +18,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.ingest.common import arrow_view
+from assets.ingest.common import FINGERPRINT_VERSION, arrow_view
 from assets.ingest.errors import ExportReadError
 from assets.ingest.detect import PARSERS, detect_format, parse_parts, platform_of
 from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, SourceOptions, empty
 
-#: Bump when a parser changes what it produces, so unchanged files are parsed again.
-PARSER_VERSION = "6"
+#: Bump when a parser changes what it produces, so unchanged files are parsed again; it carries
+#: `FINGERPRINT_VERSION` because content fingerprints are part of what parsers produce.
+PARSER_VERSION = f"7+{FINGERPRINT_VERSION}"
 
 SOURCE_FILES_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.String(),

@@ -20,7 +20,7 @@ Decisions worth knowing
   re-joining, leaving): then the actor's id is known and used. A `remove_members` whose only
   member is the actor is a `leave`. Member-list actions (invite/remove) give one event per member
   with `event_id` `<id>:<index in members>`, so the id's shape depends only on the action.
-- Records without `id` get a content fingerprint (`fp:` + sha1 of chat, time, sender, text and
+- Records without `id` get a content fingerprint (`fp:` + a 128-bit hash of chat, time, sender, text and
   occurrence), numbered across the whole file so identical id-less messages in different parts
   still get different ids.
 - A chat's metadata (id, name) is read from the skeleton as far as it has been read when the chat's

@@ -26,7 +26,7 @@ Decisions worth knowing
   gives one event per added member. Deleted messages stay messages with kind `other` and
   raw_type `deleted`, so nothing that was posted disappears from the audit trail.
 - Lines may be out of chronological order (delivery delays): they are kept as written.
-- `message_id`/`event_id` are fingerprints: sha1 of source_key, time, author, text and the
+- `message_id`/`event_id` are fingerprints: a 128-bit hash of source_key, time, author, text and the
   occurrence index among identical tuples in the whole file (counted across blocks), so re-exports
   of the same chat get the same ids wherever the blocks happen to be cut.
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.ingest.common import content_fingerprints
+from assets.ingest.common import FINGERPRINT_VERSION, content_fingerprints
 from assets.inputs.base import InputKind, InputResult, snippet
 from assets.inputs.tables import (
     Column,
@@ -223,5 +223,5 @@ KIND = InputKind(
         "unknown verdict words, scores outside 1–5, unreadable times, a final review before the first "
         "or no post_id are in raw.input_quarantine."
     ),
-    version="1",
+    version=f"2+{FINGERPRINT_VERSION}",  # blank audit ids are content fingerprints
 )
