@@ -7,8 +7,8 @@
 -- complaint_resolution_rate uses the ticket log where present (§4.3): when the staff member (the ticket's
 -- handler) or group (the ticket's source group) has complaint tickets (staging.stg_tickets__tickets,
 -- ticket_type 'complaint') opened in the period whose outcome is known, it is resolved complaint tickets
--- / those complaint tickets; otherwise the chat-based value, resolved complex requests / complex
--- requests. Tickets whose outcome is unknown (resolved/closed without a closed_at: is_resolved NULL) count
+-- / those complaint tickets; otherwise the request-based value, resolved complex requests / complex
+-- requests (each request resolved as in marts.fct_requests, where a covering ticket already decides). Tickets whose outcome is unknown (resolved/closed without a closed_at: is_resolved NULL) count
 -- on neither side, and an entity whose complaint tickets are all of that kind falls back to the chats.
 -- An entity with complaint tickets but no chat requests in the period gets only this row.
 -- `value_source` says which one was used: 'ticket_log' or 'chat_requests' (NULL for the other metrics).

@@ -13,6 +13,20 @@
 --     same burst number form one request; its response is the next S, i.e. S number burst + 1.
 --   * A quoting candidate only answers the request whose message it quotes: a quote of an older,
 --     already answered request is dropped and the bursts are formed again (second pass).
+--
+-- Resolution (KPI_SPEC §3 "Resolved"): the chat rule — responded, and the requester opens no new request
+-- in the group within `reopen_window_hours` after the response — unless a ticket covers the request; then
+-- the ticket's final status wins, whatever the chats say (also for an unanswered request). A ticket
+-- (staging.stg_tickets__tickets) covers a request when it names the same group and the same requester
+-- (member_key: the ticket's customer, else the sender of its linked message) and was opened within
+-- `ticket_match_minutes` (rubric, default 10) of the request: no earlier than that before its first
+-- message and no later than that after its last one (a burst spans several messages; either side,
+-- because a helpdesk clock and a chat export may disagree by a few minutes). Only tickets whose outcome
+-- is known count (is_resolved not NULL: a resolved/closed ticket without a closed_at leaves the chat rule
+-- in charge). Several covering tickets: the earliest opened decides, ties to the lowest ticket_id. One
+-- ticket may cover more than one request of the same member (they are then the same issue).
+-- `resolution_source` says which rule decided ('ticket' or 'chat_rule'), `resolution_ticket_id` names the
+-- ticket, and `is_resolved_by_chat_rule` keeps what the chats alone say, so an explanation can show both.
 with
 
 settings as (
@@ -263,52 +277,97 @@ timed as (
         and clock.burst_number = answered.burst_number
 ),
 
-final as (
+tickets as (
+    select ticket_id, group_id, member_key, opened_at, is_resolved
+    from staging.stg_tickets__tickets
+    where group_id is not null and member_key is not null and is_resolved is not null
+),
+
+covering_tickets as (
     select
-        timed.group_id || '/' || timed.member_key || '/' || timed.burst_number as request_id,
         timed.group_id,
         timed.member_key,
         timed.burst_number,
-        case when timed.is_complex then 'complex' else 'general' end as request_type,
-        timed.is_complex,
-        timed.opened_at,
-        timed.last_message_at,
-        timed.request_message_count,
-        strftime(timezone(settings.reporting_timezone, timed.opened_at), '%Y-%m') as opened_month,
-        year(timezone(settings.reporting_timezone, timed.opened_at)) || '-Q'
-            || quarter(timezone(settings.reporting_timezone, timed.opened_at)) as opened_quarter,
-        timed.responded_at is not null as is_responded,
-        timed.responded_at,
-        timed.responder_staff_id,
-        round(timed.response_business_minutes, 4) as response_business_minutes,
-        round(timed.response_calendar_minutes, 4) as response_calendar_minutes,
-        coalesce(
-            case
-                when timed.is_complex then timed.response_calendar_minutes <= settings.sla_complex_calendar_minutes
-                else timed.response_business_minutes <= settings.sla_general_business_minutes
-            end,
-            false
-        ) as is_within_sla,
+        tickets.ticket_id,
+        tickets.is_resolved
+    from timed
+    cross join settings
+    inner join tickets
+        on tickets.group_id = timed.group_id
+        and tickets.member_key = timed.member_key
+        and tickets.opened_at >= timed.opened_at
+            - to_microseconds((settings.ticket_match_minutes * 60000000)::bigint)
+        and tickets.opened_at <= timed.last_message_at
+            + to_microseconds((settings.ticket_match_minutes * 60000000)::bigint)
+    qualify row_number() over (
+        partition by timed.group_id, timed.member_key, timed.burst_number
+        order by tickets.opened_at, tickets.ticket_id
+    ) = 1
+),
+
+judged as (
+    select
+        timed.*,
         timed.responded_at is not null and (
             timed.next_request_opened_at is null
             or timed.next_request_opened_at > timed.responded_at
                 + to_microseconds((settings.reopen_window_hours * 3600000000)::bigint)
-        ) as is_resolved,
-        coalesce(timed.responder_staff_id, timed.owner_staff_id) as attributed_staff_id,
-        case when timed.responded_at is null then 'unanswered_owner' else 'responder' end as attribution,
-        timed.opening_message_id,
+        ) as is_resolved_by_chat_rule,
+        covering_tickets.ticket_id as resolution_ticket_id,
+        covering_tickets.is_resolved as ticket_is_resolved
+    from timed
+    cross join settings
+    left join covering_tickets
+        on covering_tickets.group_id = timed.group_id
+        and covering_tickets.member_key = timed.member_key
+        and covering_tickets.burst_number = timed.burst_number
+),
+
+final as (
+    select
+        judged.group_id || '/' || judged.member_key || '/' || judged.burst_number as request_id,
+        judged.group_id,
+        judged.member_key,
+        judged.burst_number,
+        case when judged.is_complex then 'complex' else 'general' end as request_type,
+        judged.is_complex,
+        judged.opened_at,
+        judged.last_message_at,
+        judged.request_message_count,
+        strftime(timezone(settings.reporting_timezone, judged.opened_at), '%Y-%m') as opened_month,
+        year(timezone(settings.reporting_timezone, judged.opened_at)) || '-Q'
+            || quarter(timezone(settings.reporting_timezone, judged.opened_at)) as opened_quarter,
+        judged.responded_at is not null as is_responded,
+        judged.responded_at,
+        judged.responder_staff_id,
+        round(judged.response_business_minutes, 4) as response_business_minutes,
+        round(judged.response_calendar_minutes, 4) as response_calendar_minutes,
+        coalesce(
+            case
+                when judged.is_complex then judged.response_calendar_minutes <= settings.sla_complex_calendar_minutes
+                else judged.response_business_minutes <= settings.sla_general_business_minutes
+            end,
+            false
+        ) as is_within_sla,
+        coalesce(judged.ticket_is_resolved, judged.is_resolved_by_chat_rule) as is_resolved,
+        case when judged.resolution_ticket_id is not null then 'ticket' else 'chat_rule' end as resolution_source,
+        judged.resolution_ticket_id,
+        judged.is_resolved_by_chat_rule,
+        coalesce(judged.responder_staff_id, judged.owner_staff_id) as attributed_staff_id,
+        case when judged.responded_at is null then 'unanswered_owner' else 'responder' end as attribution,
+        judged.opening_message_id,
         opening.source_file as opening_source_file,
         opening.source_record as opening_source_record,
         opening.source_record_label as opening_source_record_label,
-        timed.response_message_id,
-        timed.response_source_file,
-        timed.response_source_record,
+        judged.response_message_id,
+        judged.response_source_file,
+        judged.response_source_record,
         settings.rubric_version
-    from timed
+    from judged
     cross join settings
     inner join request_messages as opening
-        on opening.group_id = timed.group_id
-        and opening.message_id = timed.opening_message_id
+        on opening.group_id = judged.group_id
+        and opening.message_id = judged.opening_message_id
 )
 
 select * from final

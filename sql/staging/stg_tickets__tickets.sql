@@ -7,8 +7,15 @@
 -- What the file named is kept in the `named_*` columns; what could not be resolved is explained in
 -- `resolution_note`.
 -- is_resolved is the loader's: true when resolved/closed with a closed_at, false when open/reopened,
--- NULL when resolved/closed without a closed_at (counts neither way). The customer column is dropped:
--- it never leaves the raw layer.
+-- NULL when resolved/closed without a closed_at (counts neither way).
+-- Requester (KPI_SPEC §3: a ticket covers a request of the same group and requester, see
+-- marts.fct_requests): `member_key` is the customer's pseudonym, the same key chat messages carry —
+-- `customer` read as a handle on the group's platform and looked up in raw.member_pseudonyms (the one
+-- place handles are hashed). When the customer column is empty or is not a handle seen in the chats
+-- (helpdesks that write a name), the sender of the linked chat message (`message_id`, in the ticket's
+-- group) is the requester. `member_key_source` says which: 'customer' or 'linked_message'; NULL when
+-- neither identifies a member (the ticket then covers no request). The customer column itself is not
+-- selected: it never leaves the raw layer.
 with
 
 settings as (
@@ -16,7 +23,7 @@ settings as (
 ),
 
 tickets as (
-    select * exclude (customer) from raw.tickets
+    select * from raw.tickets
 ),
 
 deduplicated as (
@@ -52,6 +59,26 @@ noted as (
         and identities.source_record = localised.source_record
 ),
 
+requesters as (
+    select
+        noted.ticket_id,
+        coalesce(by_customer.member_key, linked.member_key) as member_key,
+        case
+            when by_customer.member_key is not null then 'customer'
+            when linked.member_key is not null then 'linked_message'
+        end as member_key_source
+    from noted
+    left join raw.groups as groups
+        on groups.group_id = noted.group_id
+    left join raw.member_pseudonyms as by_customer
+        on by_customer.platform = coalesce(groups.platform, noted.platform)
+        and by_customer.handle = noted.customer
+    left join staging.stg_chat__messages as linked
+        on linked.group_id = noted.group_id
+        and linked.message_id = noted.message_id
+        and linked.member_key is not null
+),
+
 final as (
     select
         ticket_id,
@@ -66,6 +93,8 @@ final as (
         year(opened_date) || '-Q' || quarter(opened_date) as opened_quarter,
         staff_id,
         group_id,
+        requesters.member_key,
+        requesters.member_key_source,
         message_id,
         satisfaction,
         named_staff_id,
@@ -85,6 +114,8 @@ final as (
         source_record,
         source_record_label
     from noted
+    inner join requesters
+        using (ticket_id)
 )
 
 select * from final

@@ -4,8 +4,8 @@
 -- De-duplication: the same owner and days delivered in several files counts once; the copy in the file
 -- whose path sorts last wins (a later re-pull replaces an earlier one), then the later record.
 -- Identity: owner_userid -> staff_id through a roster handle (platform 'wecom') valid on stat_date_from,
--- with the staff member active that day; unresolved rows keep staff_id NULL and say why in
--- `resolution_note`.
+-- with the staff member active that day, from staging.stg_inputs__identities (the one place input rows
+-- are resolved); unresolved rows keep staff_id NULL and say why in `resolution_note`.
 -- Columns keep their two kinds apart: new_chat_cnt and new_member_cnt count the day (they add up over
 -- days); chat_total, chat_has_msg, member_total, member_has_msg, msg_total and migrate_trainee_chat_cnt
 -- are 截至当天 snapshots, the state at the end of the day: never sum them across days, take the last day
@@ -31,23 +31,19 @@ deduplicated as (
 resolved as (
     select
         deduplicated.*,
-        handles.staff_id as handle_staff_id,
-        staff.staff_id is not null
-            and deduplicated.stat_date_from >= staff.active_from
-            and deduplicated.stat_date_from <= coalesce(staff.active_to, date '9999-12-31') as is_staff_active
+        identities.resolved_staff_id as staff_id,
+        identities.staff_note
     from deduplicated
-    left join raw.staff_handles as handles
-        on handles.platform = 'wecom'
-        and handles.handle = deduplicated.owner_userid
-        and deduplicated.stat_date_from >= coalesce(handles.valid_from, date '0001-01-01')
-        and deduplicated.stat_date_from <= coalesce(handles.valid_to, date '9999-12-31')
-    left join raw.staff as staff
-        on staff.staff_id = handles.staff_id
+    inner join staging.stg_inputs__identities as identities
+        on identities.input_kind = 'wecom_groupchat'
+        and identities.source_file = deduplicated.source_file
+        and identities.source_record = deduplicated.source_record
+        and identities.source_record_label = deduplicated.source_record_label
 ),
 
 final as (
     select
-        case when is_staff_active then handle_staff_id end as staff_id,
+        staff_id,
         owner_userid,
         stat_date_from,
         stat_date_to,
@@ -65,13 +61,7 @@ final as (
         member_has_msg,
         msg_total,
         migrate_trainee_chat_cnt,
-        case
-            when handle_staff_id is null
-                then 'no roster handle wecom:' || owner_userid || ' valid on ' || stat_date_from
-            when not is_staff_active
-                then 'staff ' || handle_staff_id || ' (handle wecom:' || owner_userid || ') is not active on '
-                    || stat_date_from
-        end as resolution_note,
+        staff_note as resolution_note,
         copies,
         source_file,
         source_record,

@@ -4,8 +4,9 @@
 -- file whose path sorts last wins (saved calls are named by date, so a later re-pull of a day replaces
 -- the earlier one), then the later record of that file. `copies` says how many copies were seen.
 -- Identity: userid -> staff_id through a roster handle (platform 'wecom') valid on stat_date, with the
--- staff member active on that day (as for chat senders, KPI_SPEC §1). Unresolved rows keep staff_id NULL
--- and say why in `resolution_note`; metrics skip them.
+-- staff member active on that day (as for chat senders, KPI_SPEC §1), from staging.stg_inputs__identities
+-- (the one place input rows are resolved). Unresolved rows keep staff_id NULL and say why in
+-- `resolution_note`; metrics skip them.
 -- stat_date is WeCom's China-time day; month and quarter are that day's. Counts stay NULL where WeCom
 -- returned nothing (absent is unknown, never 0); days missing from the files have no row at all.
 with
@@ -28,23 +29,19 @@ deduplicated as (
 resolved as (
     select
         deduplicated.*,
-        handles.staff_id as handle_staff_id,
-        staff.staff_id is not null
-            and deduplicated.stat_date >= staff.active_from
-            and deduplicated.stat_date <= coalesce(staff.active_to, date '9999-12-31') as is_staff_active
+        identities.resolved_staff_id as staff_id,
+        identities.staff_note
     from deduplicated
-    left join raw.staff_handles as handles
-        on handles.platform = 'wecom'
-        and handles.handle = deduplicated.userid
-        and deduplicated.stat_date >= coalesce(handles.valid_from, date '0001-01-01')
-        and deduplicated.stat_date <= coalesce(handles.valid_to, date '9999-12-31')
-    left join raw.staff as staff
-        on staff.staff_id = handles.staff_id
+    inner join staging.stg_inputs__identities as identities
+        on identities.input_kind = 'wecom_behavior'
+        and identities.source_file = deduplicated.source_file
+        and identities.source_record = deduplicated.source_record
+        and identities.source_record_label = deduplicated.source_record_label
 ),
 
 final as (
     select
-        case when is_staff_active then handle_staff_id end as staff_id,
+        staff_id,
         userid,
         stat_date,
         strftime(stat_date, '%Y-%m') as stat_month,
@@ -56,12 +53,7 @@ final as (
         negative_feedback_cnt,
         new_apply_cnt,
         new_contact_cnt,
-        case
-            when handle_staff_id is null
-                then 'no roster handle wecom:' || userid || ' valid on ' || stat_date
-            when not is_staff_active
-                then 'staff ' || handle_staff_id || ' (handle wecom:' || userid || ') is not active on ' || stat_date
-        end as resolution_note,
+        staff_note as resolution_note,
         copies,
         source_file,
         source_record,
