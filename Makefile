@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= build
 DATA ?= data_samples
 
-.PHONY: setup run dev test samples bench clean
+.PHONY: setup run dev test browser samples bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,17 @@ dev: setup
 		KPI_WAREHOUSE=$(abspath $(OUT))/warehouse.duckdb \
 		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: setup
+# Headless Chromium and a Chinese font for the dashboard browser tests: Debian's packages (CI runs as root;
+# elsewhere through sudo), each skipped when already there. Playwright drives this Chromium; it never
+# downloads a browser of its own.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update && $(APT_INSTALL) chromium fonts-noto-cjk)
+	@test -n "$$(fc-list :lang=zh 2>/dev/null)" || ($(SUDO) apt-get update && $(APT_INSTALL) fonts-noto-cjk fontconfig)
+
+test: setup browser
 	$(BIN)/pytest -q
 
 samples: setup

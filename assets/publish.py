@@ -1,39 +1,19 @@
-"""Published outputs: the HR grade file per quarter and the managers' dashboard.
+"""Published outputs: the HR grade files (per quarter, versioned) and the monthly views (the
+managers' dashboards are assets/dashboards.py).
 
-Publishing reads marts only, behind the blocking checks on them, and writes each file to a temporary
-name first and renames it into place, so a failed run never leaves a half-written file where HR
-or a manager would pick it up.
+Publishing reads marts only, behind the blocking checks on them. What the HR files contain and how
+revisions, overrides, the audit and diffs work lives in pipelines/hr_publish.py; these assets say
+when it runs and report what happened. Every file is written under a temporary name and renamed into
+place, so a failed run never leaves a half-written file where HR or a manager would pick it up.
 """
 
 
-import os
-from pathlib import Path
-
 import dagster as dg
-import polars as pl
 
-from dashboards.render import write_site
+from pipelines import hr_publish
+from pipelines.errors import KpiError
 from pipelines.partitions import quarter_from_partition_key, quarterly_partitions
 from pipelines.resources import ProjectPaths, Warehouse
-
-#: KPI_SPEC §6 columns, in the order HR sees them.
-HR_COLUMNS = [
-    "staff_id", "name", "role", "team", "quarter",
-    "activity_score", "content_quality_score", "resolution_score", "satisfaction_score",
-    "overall_score", "computed_grade", "final_grade", "not_rated_reason", "quota_adjusted",
-    "rubric_version", "revision",
-    "staff_messages", "active_day_ratio", "business_days", "group_coverage", "assigned_groups",
-    "requests", "response_rate", "sla_rate", "median_response_business_minutes", "responded_requests",
-    "resolution_rate", "violation_rate", "audit_pass_rate", "reviewed_posts", "csat_rate", "survey_responses",
-    "evaluation_score", "evaluation_ratings",
-]
-
-
-def grades_for_quarter(con, quarter: str) -> pl.DataFrame:
-    return con.sql(
-        "select * from marts.fct_grades__staff where quarter = $quarter order by staff_id",
-        params={"quarter": quarter},
-    ).pl()
 
 
 def complete_quarters(con) -> list[str]:
@@ -43,58 +23,64 @@ def complete_quarters(con) -> list[str]:
     return [row[0] for row in rows]
 
 
-def write_atomically(path: Path, write) -> None:
-    """Call `write(tmp_path)`, then move the result over `path` in one rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 @dg.asset(
     key=["publish", "hr_grades"],
-    deps=[["marts", "fct_grades__staff"], ["intermediate", "int_periods"]],
+    deps=[["marts", "fct_grades__staff"], ["marts", "fct_score_explanations"], ["intermediate", "int_periods"],
+          ["raw", "source_files"], ["raw", "input_files"]],
     partitions_def=quarterly_partitions,
     group_name="publish",
-    kinds={"csv"},
+    kinds={"csv", "xlsx", "parquet"},
 )
 def hr_grades(context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ProjectPaths) -> dg.MaterializeResult:
-    """HR grade file for one quarter: `OUT/published/grades/<YYYY-Qn>/grades.csv` (UTF-8 with BOM so
-    Excel shows Chinese), one row per staff member active in the quarter, KPI_SPEC §6 columns. Only
-    complete quarters (the data reaches the quarter's last day) are published."""
+    """HR grade files for one quarter, versioned: `OUT/published/grades/<YYYY-Qn>/rev-<n>/` holds
+    grades.csv (UTF-8 with BOM so Excel shows Chinese), grades.xlsx, grades.parquet, metrics.csv,
+    audit.csv, diff.csv and manifest.json; `latest` names the newest revision. One row per staff member
+    active in the quarter with the KPI_SPEC §6 columns; overrides (appeals) from
+    `DATA/overrides/grade_overrides.csv` set `final_grade` beside the computed grade. Publishing
+    unchanged data creates nothing; changed data creates the next revision with a diff, and a
+    published revision is never modified. Also refreshes `OUT/published/annual/<YYYY>/staff_annual.csv`
+    and the warehouse tables publish.hr_grades (latest rows) and publish.grade_audit (append-only).
+    Only complete quarters (the data reaches the quarter's last day) are published."""
     quarter = quarter_from_partition_key(context.partition_key)
-    with warehouse.connect(read_only=True) as con:
+    with warehouse.connect() as con:
         if quarter not in complete_quarters(con):
             raise dg.Failure(f"{quarter} is not complete in the data (no messages on its last day); nothing published")
-        grades = grades_for_quarter(con, quarter)
-    table = grades.with_columns(pl.lit(1, dtype=pl.Int64).alias("revision")).select(HR_COLUMNS)
-    path = paths.published / "grades" / quarter / "grades.csv"
-    write_atomically(path, lambda tmp: table.write_csv(tmp, include_bom=True))
-    counts = table.group_by("final_grade").len().sort("final_grade", nulls_last=True)
+        try:
+            result = hr_publish.publish_quarter(con, paths.data, paths.published, quarter)
+        except KpiError as exc:
+            # dg.Failure carries the one-line message to `kpi run` and the UI without a traceback
+            raise dg.Failure(str(exc)) from None
+    annual = hr_publish.write_annual_view(paths.published, hr_publish.year_of(quarter))
     return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path.resolve())),
-        "dagster/row_count": dg.MetadataValue.int(table.height),
-        "grade_counts": dg.MetadataValue.json({str(g): n for g, n in counts.iter_rows()}),
+        "path": dg.MetadataValue.path(str(result.path.resolve())),
+        "revision": dg.MetadataValue.int(result.revision),
+        "new_revision": dg.MetadataValue.bool(result.is_new),
+        "dagster/row_count": dg.MetadataValue.int(result.row_count),
+        "grade_counts": dg.MetadataValue.json(result.grade_counts),
+        "overrides_applied": dg.MetadataValue.int(result.overrides),
+        "changed_rows": dg.MetadataValue.int(result.changes),
+        "annual": dg.MetadataValue.path(str(annual.resolve())),
         "quarter": quarter,
     })
 
 
 @dg.asset(
-    key=["publish", "dashboards"],
-    deps=[["marts", "fct_grades__staff"], ["intermediate", "int_periods"]],
+    key=["publish", "hr_monthly"],
+    deps=[["marts", "fct_scores"], ["marts", "fct_score_explanations"], ["intermediate", "int_periods"]],
     group_name="publish",
-    kinds={"html", "plotly"},
+    kinds={"csv"},
 )
-def dashboards(warehouse: Warehouse, paths: ProjectPaths) -> dg.MaterializeResult:
-    """Managers' dashboard `OUT/dashboards/index.html`: grade distribution and per-staff scores for each
-    complete quarter; static HTML with plotly.js shipped beside it (works offline)."""
+def hr_monthly(warehouse: Warehouse, paths: ProjectPaths) -> dg.MaterializeResult:
+    """Monthly assessment files (the policies assess monthly as well as quarterly), one folder per
+    complete month `OUT/published/monthly/<YYYY-MM>/`: staff.csv and groups.csv (dimension scores,
+    overall score and grade per staff member / group) and staff_metrics.csv, group_metrics.csv (every
+    rubric metric behind them). Not revisioned — the quarterly files are what HR pays on — but each
+    file is replaced atomically, and only when its content changes."""
     with warehouse.connect(read_only=True) as con:
-        grades = con.sql(
-            "select * from marts.fct_grades__staff where quarter_is_complete order by quarter, staff_id"
-        ).pl()
-    written = write_site(grades, paths.dashboards)
-    index = paths.dashboards / "index.html"
+        written = hr_publish.write_monthly_views(con, paths.published)
+    months = sorted({path.parent.name for path in written})
     return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(index.resolve())),
-        "files": dg.MetadataValue.md("\n".join(f"- {p}" for p in written)),
+        "path": dg.MetadataValue.path(str((paths.published / "monthly").resolve())),
+        "months": dg.MetadataValue.json(months),
+        "files": dg.MetadataValue.int(len(written)),
     })

@@ -1,1 +1,6 @@
-"""Manager dashboards: pure figure builders (`figures`) and the offline static-site renderer (`render`)."""
+"""Manager dashboards: an offline static site in English or Chinese.
+
+`data` reads the warehouse (one SQL file per query in `queries/`), `figures` builds plotly figure
+dicts, `render` writes the pages as HTML, `site` plans and writes the whole site, `i18n` holds every
+label in both languages, `static` the shared CSS and JavaScript.
+"""

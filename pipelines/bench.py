@@ -10,16 +10,24 @@ For each format (issue 3's sizes by default: 10 million WeCom messages, a 2 GB T
   `messages` array is first copied to its own file, since DuckDB reading the whole 2 GB document
   takes minutes and about 10 GB; for WhatsApp `read_csv` of one column per line).
 
+`dashboards` (issue 6's scale: 2,000 groups, 5,000 staff; with issue 8's 10 million messages) times
+`kpi dashboards` on a synthetic warehouse: the dashboard queries on the warehouse, then rendering and
+writing every page. The warehouse is made directly in SQL (`DASHBOARD_WORLD`: the columns the
+dashboard queries and checks read, filled with generate_series), not by the pipeline: this measures
+page generation, not ingestion.
+
 Figures are printed, never asserted: tests do not depend on wall time. Generated files are kept in
 the work folder and reused.
 
-    python -m pipelines.bench [--formats wecom,telegram,whatsapp] [--workdir build/bench]
-    env: BENCH_MESSAGES (WeCom, 10000000), BENCH_TELEGRAM_BYTES (2e9), BENCH_WHATSAPP_BYTES (9e8)
+    python -m pipelines.bench [--formats wecom,telegram,whatsapp,dashboards] [--workdir build/bench]
+    env: BENCH_MESSAGES (WeCom and the dashboards' warehouse, 10000000), BENCH_TELEGRAM_BYTES (2e9),
+         BENCH_WHATSAPP_BYTES (9e8), BENCH_GROUPS (2000), BENCH_STAFF (5000)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -117,14 +125,214 @@ def measure(code: str, path: Path, work: Path) -> dict:
     return {"rows": int(rows), "seconds": wall, "peak_rss_mb": int(peak_kb) / 1024}
 
 
+#: A warehouse shaped like the pipeline's, at any size, for the dashboards benchmark: every table and
+#: column the dashboard queries and SQL checks read (a query reading a column missing here fails the
+#: benchmark, which keeps the two in step). $groups, $staff and $messages size it; six months
+#: (2026-04 … 2026-09), two complete quarters. One statement per entry (DuckDB binds parameters on the
+#: last statement only).
+DASHBOARD_WORLD = [
+    "create schema if not exists raw", "create schema if not exists staging",
+    "create schema if not exists intermediate", "create schema if not exists marts",
+    """create or replace table raw.rubric_settings as select '2026.1' as rubric_version, 'Asia/Shanghai' as reporting_timezone,
+       60.0 as sla_general_business_minutes, 1440.0 as sla_complex_calendar_minutes, 0.5 as not_rated_min_weight""",
+    """create or replace table intermediate.int_periods as
+       select 'month' as period_type, strftime(d, '%Y-%m') as period, d::date as period_start,
+              (d + interval 1 month - interval 1 day)::date as period_end, true as is_complete
+       from range(timestamp '2026-04-01', timestamp '2026-10-01', interval 1 month) t(d)
+       union all select 'quarter', '2026-Q2', date '2026-04-01', date '2026-06-30', true
+       union all select 'quarter', '2026-Q3', date '2026-07-01', date '2026-09-30', true""",
+    """create or replace table raw.staff as
+       select 'S' || lpad(i::varchar, 5, '0') as staff_id, '员工' || i as name,
+              ['customer_service', 'community_ops', 'team_lead'][1 + i % 3] as role, '团队' || (i % 40) as team,
+              case when i >= 40 then 'S' || lpad((i % 40)::varchar, 5, '0') end as manager_id
+       from range($staff) t(i)""",
+    """create or replace table raw.groups as
+       select 'G' || lpad(i::varchar, 5, '0') as group_id, '社群' || i as name, 'wecom' as platform,
+              ['customer_service', 'promotion', 'partner', 'staff'][1 + i % 4] as category,
+              'S' || lpad((i % $staff)::varchar, 5, '0') as owner_staff_id
+       from range($groups) t(i)""",
+    """create or replace table raw.group_staff as
+       select group_id, owner_staff_id as staff_id, 'owner' as relation from raw.groups
+       union all
+       select 'G' || lpad(i::varchar, 5, '0'), 'S' || lpad(((i * 7 + k) % $staff)::varchar, 5, '0'), 'assigned'
+       from range($groups) t(i), range(1, 4) s(k)""",
+    """create or replace table staging.stg_chat__messages as
+       with generated as (
+           select 'G' || lpad((i % $groups)::varchar, 5, '0') as group_id, 'customer_service' as group_category,
+                  'wecom' as platform,
+                  timestamptz '2026-04-01 00:00:00+08' + to_seconds((i * 15724800 // $messages)::bigint) as sent_at,
+                  case when i % 4 = 0 then 'S' || lpad(((i // 4) % $staff)::varchar, 5, '0') end as staff_id,
+                  case when i % 4 <> 0 then 'm_' || ((i // $groups) % 300 * $groups + i % $groups) end as member_key,
+                  i % 97 <> 0 as is_counted
+           from range($messages) t(i)
+       )
+       select *, timezone('Asia/Shanghai', sent_at)::date as sent_date,
+              strftime(timezone('Asia/Shanghai', sent_at), '%Y-%m') as sent_month,
+              year(timezone('Asia/Shanghai', sent_at)) || '-Q' || quarter(timezone('Asia/Shanghai', sent_at)) as sent_quarter
+       from generated""",
+    """create or replace table marts.fct_requests as
+       select 'R' || i as request_id, group_id, member_key, sent_at as opened_at, sent_month as opened_month,
+              sent_quarter as opened_quarter, ['general', 'complex'][1 + (i % 5 = 0)::int] as request_type,
+              i % 23 <> 0 as is_responded,
+              case when i % 23 <> 0 then sent_at + to_minutes((i % 300)::bigint) end as responded_at,
+              case when i % 23 <> 0 then (i % 300)::double end as response_business_minutes,
+              case when i % 23 <> 0 then (i % 300) <= 60 end as is_within_sla,
+              case when i % 23 <> 0 then 'S' || lpad((i % $staff)::varchar, 5, '0') end as responder_staff_id,
+              'S' || lpad((i % $staff)::varchar, 5, '0') as attributed_staff_id
+       from (select *, row_number() over () as i from staging.stg_chat__messages where member_key is not null and hash(member_key, sent_at) % 16 = 0)""",
+    """create or replace table marts.fct_violations as
+       with generated as (
+           select 'V' || i as violation_id, 'G' || lpad((i % $groups)::varchar, 5, '0') as group_id,
+                  timestamptz '2026-04-01 10:00:00+08' + to_hours((i % 4000)::bigint) as sent_at,
+                  ['ads', 'abuse', 'privacy', 'flood', 'sensitive'][1 + i % 5] as rule, 'member' as sender_kind,
+                  cast(null as varchar) as staff_id, 'm_' || i as member_key,
+                  '138****' || (i % 10000) as matched_text_masked, 1 + i % 4 as offence_number,
+                  ['warning', 'restrict', 'restrict', 'remove'][1 + i % 4] as recommended_action
+           from range($groups * 10) t(i)
+       )
+       select *, timezone('Asia/Shanghai', sent_at)::date as sent_date,
+              year(timezone('Asia/Shanghai', sent_at)) || '-Q' || quarter(timezone('Asia/Shanghai', sent_at)) as sent_quarter
+       from generated""",
+    """create or replace table intermediate.int_group_members as
+       select 'G' || lpad(g::varchar, 5, '0') as group_id, 'm_' || (m * $groups + g) as member_key,
+              case when m % 3 = 0 then 'first_message' else 'join_event' end as joined_via,
+              timestamptz '2026-04-01 00:00:00+08' + to_hours(((m * 37 + g) % 4300)::bigint) as joined_at,
+              case when m % 9 = 0 then timestamptz '2026-04-01 00:00:00+08' + to_hours((4300 + (m * 11 + g) % 100)::bigint) end as left_at
+       from range($groups) a(g), range(300) b(m)""",
+    """create or replace table staging.stg_platform__group_daily_stats as
+       select 'G' || lpad(g::varchar, 5, '0') as group_id, d::date as stat_date, strftime(d, '%Y-%m') as stat_month,
+              200 + g % 50 + date_diff('day', date '2026-04-01', d::date) // 7 as member_total
+       from range($groups) a(g), range(date '2026-04-01', date '2026-10-01', interval 1 day) b(d) where g % 2 = 0""",
+    """create or replace table marts.fct_member_tiers as
+       select 'G' || lpad(g::varchar, 5, '0') as group_id, q as quarter, 'm_' || (m * $groups + g) as member_key,
+              case when m < 5 then 'opinion_leader' when m < 40 then 'core' when m < 150 then 'active' else 'ordinary' end as tier
+       from range($groups) a(g), range(300) b(m), (values ('2026-Q2'), ('2026-Q3')) c(q)""",
+    """create or replace table marts.fct_scores as
+       with entities as (
+           select 'staff' as entity_type, staff_id as entity_id, hash(staff_id) % 1000003 as h from raw.staff
+           union all select 'group', group_id, hash(group_id) % 1000003 from raw.groups
+       ), periods as (select period_type, period from intermediate.int_periods)
+       select entity_type, entity_id, period_type, period,
+              40 + (h + hash(period) % 1000003) % 600 / 10.0 as activity_score, 50 + (h // 7 + hash(period) % 1000003) % 500 / 10.0 as content_quality_score,
+              30 + (h // 11 + hash(period) % 1000003) % 700 / 10.0 as resolution_score,
+              case when h % 5 = 0 then null else 45 + (h // 13) % 550 / 10.0 end as satisfaction_score,
+              cast(null as double) as overall_score, cast(null as varchar) as grade, cast(null as varchar) as not_rated_reason,
+              1.0 as available_weight, case when h % 5 = 0 then 'satisfaction' end as missing_dimensions
+       from entities, periods""",
+    """update marts.fct_scores set overall_score = round((activity_score + content_quality_score + resolution_score
+           + coalesce(satisfaction_score, resolution_score)) / 4, 2)""",
+    """update marts.fct_scores set grade = case when overall_score >= 90 then 'excellent' when overall_score >= 75 then 'good'
+           when overall_score >= 60 then 'pass' else 'fail' end""",
+    """create or replace table marts.fct_grades__staff as
+       select scores.entity_id as staff_id, staff.name, staff.role, staff.team, scores.period as quarter, true as quarter_is_complete,
+              activity_score, content_quality_score, resolution_score, satisfaction_score, overall_score,
+              grade as computed_grade, grade as final_grade, not_rated_reason, false as quota_adjusted, '2026.1' as rubric_version
+       from marts.fct_scores as scores join raw.staff as staff on staff.staff_id = scores.entity_id
+       where entity_type = 'staff' and period_type = 'quarter'""",
+    """create or replace table marts.fct_score_explanations as
+       select scores.entity_type, scores.entity_id, scores.period_type, scores.period, m.dimension, m.metric, 'scored' as status,
+              (hash(scores.entity_id, m.metric) % 1000) / 1000.0 as value, 10 + hash(scores.entity_id) % 200 as sample_size,
+              10 as min_sample, 0.5 as floor, 0.95 as target, (hash(scores.entity_id, m.metric) % 1000) / 10.0 as sub_score,
+              1 / 12 as overall_share, (hash(scores.entity_id, m.metric) % 1000) / 120.0 as contribution,
+              (1000 - hash(scores.entity_id, m.metric) % 1000) / 120.0 as potential_gain
+       from marts.fct_scores as scores,
+            (values ('activity', 'staff_messages'), ('activity', 'active_day_ratio'), ('activity', 'group_coverage'),
+                    ('content_quality', 'violation_rate'), ('content_quality', 'audit_pass_rate'),
+                    ('resolution', 'response_rate'), ('resolution', 'sla_rate'), ('resolution', 'resolution_rate'),
+                    ('resolution', 'median_response_business_minutes'), ('resolution', 'p90_response_business_minutes'),
+                    ('satisfaction', 'csat_rate'), ('satisfaction', 'evaluation_score')) m(dimension, metric)
+       where scores.entity_type = 'staff' and scores.period_type = 'quarter'""",
+    """create or replace table marts.fct_excellent_communities as
+       select * from (
+           select g.category, s.period_type, s.period, s.entity_id as group_id, s.overall_score, s.grade,
+                  row_number() over (partition by g.category, s.period_type, s.period order by s.overall_score desc, s.entity_id) as rank
+           from marts.fct_scores s join raw.groups g on g.group_id = s.entity_id where s.entity_type = 'group'
+       ) where rank <= 3""",
+    """create or replace table raw.source_files as
+       select 'exports/wecom/' || i || '.jsonl' as source_file, $messages // 200 as messages, 0 as events, i % 3 as quarantined
+       from range(200) t(i)""",
+    """create or replace table raw.ingest_quarantine as
+       select 'wecom' as platform, 'exports/wecom/' || (i % 200) || '.jsonl' as source_file, i as source_record,
+              'line ' || i as source_record_label, 'msgtime is not an epoch' as reason, '{...}' as raw_snippet
+       from range(200) t(i) where i % 3 <> 0""",
+    """create or replace table raw.input_files as
+       select 'inputs/tickets/' || i || '.csv' as source_file, 'tickets' as input_kind, 1000 as rows, 2 as quarantined
+       from range(20) t(i)""",
+    """create or replace table raw.input_quarantine as
+       select 'tickets' as input_kind, 'inputs/tickets/' || (i % 20) || '.csv' as source_file, i as source_record,
+              'line ' || i as source_record_label, 'status 待定 is not a known status' as reason, 'x' as raw_snippet
+       from range(40) t(i)""",
+]
+
+#: Child-process code: the dashboard queries on the warehouse PATH, then every page into WORK; prints
+#: the pages written and leaves the split of the time in WORK/timings.json.
+_DASHBOARDS = (
+    "import json, time\n"
+    "from pathlib import Path\n"
+    "from dashboards.data import load_site_data\n"
+    "from dashboards.site import write_site\n"
+    "from pipelines.resources import Warehouse\n"
+    "started = time.perf_counter()\n"
+    "with Warehouse(path=PATH).connect(read_only=True) as con:\n"
+    "    data = load_site_data(con)\n"
+    "queried = time.perf_counter()\n"
+    "report = write_site(data, Path(WORK) / 'dashboards', lang='zh')\n"
+    "done = time.perf_counter()\n"
+    "Path(WORK, 'timings.json').write_text(json.dumps({'queries': queried - started, 'pages': done - queried, "
+    "'megabytes': report.bytes / 1e6}))\n"
+    "print(sum(report.pages.values()))\n"
+)
+
+
+def dashboard_world(path: Path, groups: int, staff: int, messages: int) -> None:
+    """Build the synthetic warehouse of `DASHBOARD_WORLD` at `path` (under a partial name first)."""
+    import duckdb
+
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(partial))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        sizes = {"groups": groups, "staff": staff, "messages": messages}
+        for statement in DASHBOARD_WORLD:
+            con.execute(statement, {name: value for name, value in sizes.items() if f"${name}" in statement})
+    finally:
+        con.close()
+    partial.rename(path)
+
+
+def bench_dashboards(workdir: Path) -> None:
+    """Time `kpi dashboards` on a synthetic warehouse of BENCH_GROUPS groups, BENCH_STAFF staff and
+    BENCH_MESSAGES messages, in a child process (its own peak RSS)."""
+    groups = int(os.environ.get("BENCH_GROUPS", 2000))
+    staff = int(os.environ.get("BENCH_STAFF", 5000))
+    messages = int(os.environ.get("BENCH_MESSAGES", 10_000_000))
+    path = workdir / f"dashboards_{groups}g_{staff}s_{messages}m.duckdb"
+    if not path.exists():
+        print(f"generating {path} …", flush=True)
+        dashboard_world(path, groups, staff, messages)
+    work = workdir / "work_dashboards"
+    work.mkdir(parents=True, exist_ok=True)
+    row = measure(_DASHBOARDS, path, work)
+    split = json.loads((work / "timings.json").read_text())
+    print(f"{'dashboard':<10}{'site':<8}{row['rows']:>13,}{row['seconds']:>9.1f}{row['rows'] / row['seconds']:>13,.0f}"
+          f"{row['peak_rss_mb']:>13,.0f}   pages (records = pages) of {groups:,} groups, {staff:,} staff, "
+          f"{messages:,} messages: queries {split['queries']:.1f} s, pages {split['pages']:.1f} s, "
+          f"{split['megabytes']:,.0f} MB written", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--formats", default="wecom,telegram,whatsapp")
+    parser.add_argument("--formats", default="wecom,telegram,whatsapp,dashboards")
     parser.add_argument("--workdir", type=Path, default=Path("build/bench"))
     args = parser.parse_args(argv)
     plans = _inputs(args.workdir)
     print(f"{'format':<10}{'reader':<8}{'records':>13}{'seconds':>9}{'records/s':>13}{'peak RSS MB':>13}   input")
     for fmt in args.formats.split(","):
+        if fmt == "dashboards":
+            bench_dashboards(args.workdir)
+            continue
         path, size = plans[fmt]
         if not path.exists():
             print(f"generating {path} …", flush=True)

@@ -25,6 +25,8 @@ from assets.ingest.detect import parse_parts
 from assets.ingest.errors import ExportReadError
 from assets.ingest.load import export_units
 from assets.ingest.schema import DATE_ORDERS, SourceOptions
+from pipelines.cli_grades import grades
+from pipelines.cli_dashboards import dashboards
 from pipelines.config import load_data_config
 from pipelines.definitions import all_assets, resources
 from pipelines.explain import explanation, render
@@ -142,7 +144,7 @@ def _print_file_counts(out: Console, per_file: list[tuple]) -> None:
     out.print(table)
 
 
-def _summary(warehouse: Warehouse, published: list[Path], dashboard: Path) -> None:
+def _summary(warehouse: Warehouse, published: list[str], dashboard: Path) -> None:
     with warehouse.connect(read_only=True) as con:
         counts = con.execute(
             """
@@ -202,8 +204,8 @@ def _summary(warehouse: Warehouse, published: list[Path], dashboard: Path) -> No
     for row in grades:
         table.add_row(*(str(v) for v in row))
     out.print(table)
-    for path in published:
-        out.print(f"HR grades     {path}")
+    for line in published:
+        out.print(line, highlight=False)
     out.print(f"dashboard     {dashboard}")
     out.print(f"warehouse     {Path(warehouse.path)}")
 
@@ -235,8 +237,13 @@ def run(
             _fail(f"--quarter {quarter}: not a complete quarter in the data; complete: {', '.join(complete) or 'none'}")
         published = []
         for q in [quarter] if quarter else complete:
-            _materialize(dg.AssetSelection.assets(publish.hr_grades), resources_, partition_key_from_quarter(q))
-            published.append(out / "published" / "grades" / q / "grades.csv")
+            done = _materialize(dg.AssetSelection.assets(publish.hr_grades), resources_, partition_key_from_quarter(q))
+            meta = done.asset_materializations_for_node("publish__hr_grades")[0].metadata
+            state = "new revision" if meta["new_revision"].value else "unchanged, nothing new written"
+            published.append(f"HR grades     {meta['path'].value}  ({state}; `kpi grades --list`)")
+        if published:
+            published.append(f"HR annual     {meta['annual'].value}")
+        published.append(f"HR monthly    {(out / 'published' / 'monthly').resolve()}/<YYYY-MM>/")
     except (KpiError, ExportReadError) as exc:
         _fail(str(exc))
     _summary(warehouse, published, out / "dashboards" / "index.html")
@@ -361,6 +368,10 @@ def explain(
         _fail(str(exc))
     title = f"{entity_type} {entity_id}{' ' + name[0][0] if name else ''} · {period} · {rows['rubric_key'][0]}"
     Console(width=max(110, Console().width)).print(render(rows, scores, weights, title))
+
+
+app.command()(grades)
+app.command()(dashboards)
 
 
 def main() -> None:

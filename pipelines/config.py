@@ -21,6 +21,7 @@ import polars as pl
 import yaml
 
 from assets.ingest.schema import DATE_ORDER_FORMATS, DATE_ORDERS, SourceOptions
+from dashboards.i18n import LANGUAGES as DASHBOARD_LANGUAGES
 from pipelines.errors import ConfigError
 from pipelines.rubric import GROUP_CATEGORIES, Rubric, load_rubric, rubric_tables
 
@@ -132,6 +133,7 @@ class Settings:
     default_timezone: str = "Asia/Shanghai"
     source_timezones: dict[str, str] = field(default_factory=dict)
     source_date_orders: dict[str, str] = field(default_factory=dict)
+    dashboards_lang: str = "en"  # settings.yaml `dashboards.lang`: the dashboards' language
 
     def source_timezone(self, platform: str) -> str:
         return self.source_timezones.get(platform, self.default_timezone)
@@ -353,7 +355,21 @@ def load_settings(path: Path) -> Settings:
         for platform, spec in platforms.items() if spec.get("timezone")
     }
     date_orders = {platform: spec["date_order"] for platform, spec in platforms.items() if spec.get("date_order")}
-    return Settings(str(key).encode("utf-8"), default_tz, per_source, date_orders)
+    return Settings(str(key).encode("utf-8"), default_tz, per_source, date_orders, _dashboards_lang(path, document))
+
+
+def _dashboards_lang(path: Path, document: dict) -> str:
+    """`dashboards: {lang: en|zh}`; English when absent."""
+    spec = document.get("dashboards") or {}
+    if not isinstance(spec, dict):
+        raise ConfigError(path, "dashboards", "expected a mapping such as `lang: zh`")
+    unknown = set(spec) - {"lang"}
+    if unknown:
+        raise ConfigError(path, "dashboards", f"unknown keys {sorted(unknown)}; expected lang")
+    lang = spec.get("lang", "en")
+    if lang not in DASHBOARD_LANGUAGES:
+        raise ConfigError(path, "dashboards.lang", f"got {lang!r}; expected one of {', '.join(DASHBOARD_LANGUAGES)}")
+    return lang
 
 
 def _check_source(path: Path, platform: str, spec: object) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import models, publish, raw
+from assets import dashboards, models, publish, raw
 from pipelines.progress import Progress
 from pipelines.resources import ProjectPaths, Warehouse
 
@@ -16,7 +16,8 @@ all_assets = [
     raw.member_pseudonyms,
     *models.sql_assets,
     publish.hr_grades,
-    publish.dashboards,
+    publish.hr_monthly,
+    dashboards.dashboards,
 ]
 
 #: Everything up to the marts and the dashboard; the HR file is published per quarter partition.

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.publish import HR_COLUMNS
+from pipelines.hr_publish import HR_COLUMNS
 
 KPI = [sys.executable, "-m", "pipelines.cli"]
 
@@ -44,9 +44,10 @@ def sample_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 def test_run_publishes_every_complete_quarter(sample_run):
     out, result = sample_run
     for quarter in ("2026-Q2", "2026-Q3"):
-        path = out / "published" / "grades" / quarter / "grades.csv"
-        assert path.read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 BOM so Excel shows Chinese"
-        assert str(path) in result.stdout
+        revision = out / "published" / "grades" / quarter / "rev-1"
+        assert (revision / "grades.csv").read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 BOM so Excel shows Chinese"
+        assert (revision.parent / "latest").read_text(encoding="utf-8") == "rev-1\n"
+        assert f"{revision.resolve()}  (new revision" in result.stdout
     assert not (out / "published" / "grades" / "2026-Q4").exists(), "Q4 is incomplete in the samples"
     assert (out / "dashboards" / "index.html").exists()
     for words in ("messages loaded", "quarantined", "requests", "staff graded", "dashboard"):
@@ -56,7 +57,7 @@ def test_run_publishes_every_complete_quarter(sample_run):
 def test_grade_file_has_one_row_per_active_staff_with_spec_columns(sample_run):
     out, _ = sample_run
     roster = list(csv.DictReader((Path(__file__).resolve().parents[1] / "data_samples/config/roster.csv").open(encoding="utf-8")))
-    with (out / "published/grades/2026-Q2/grades.csv").open(encoding="utf-8-sig") as handle:
+    with (out / "published/grades/2026-Q2/rev-1/grades.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0].keys()) == HR_COLUMNS
     active_q2 = {r["staff_id"] for r in roster if r["active_from"] <= "2026-06-30" and (not r["active_to"] or r["active_to"] >= "2026-04-01")}
@@ -65,7 +66,7 @@ def test_grade_file_has_one_row_per_active_staff_with_spec_columns(sample_run):
         assert row["quarter"] == "2026-Q2" and row["revision"] == "1" and row["rubric_version"] == "2026.1"
         assert (row["final_grade"] in {"excellent", "good", "pass", "fail"}) != bool(row["not_rated_reason"])
     # privacy: no member handles or message text in the HR file
-    text = (out / "published/grades/2026-Q2/grades.csv").read_text(encoding="utf-8-sig")
+    text = (out / "published/grades/2026-Q2/rev-1/grades.csv").read_text(encoding="utf-8-sig")
     contacts = list(csv.DictReader((Path(__file__).resolve().parents[1] / "data_samples/config/contacts.csv").open(encoding="utf-8")))
     assert contacts
     for contact in contacts:
@@ -86,6 +87,36 @@ def test_corrupted_line_is_quarantined_and_rerun_counts_the_same(sample_copy, tm
     second = kpi("run", "--data", str(sample_copy), "--out", str(out))
     assert second.returncode == 0, second.stderr[-3000:]
     assert counts(out) == before, "re-running the same input never double-counts"
+    assert "unchanged, nothing new written" in second.stdout and "new revision" not in second.stdout
+    assert sorted(p.name for p in (out / "published" / "grades" / "2026-Q3").iterdir()) == ["latest", "rev-1"]
+
+
+def test_grades_command_hands_hr_the_latest_revision_in_chinese(sample_run, tmp_path):
+    out, _ = sample_run
+    listed = kpi("grades", "--list", "--out", str(out))
+    assert listed.returncode == 0, listed.stderr
+    assert "2026-Q2" in listed.stdout and "rev-1 (latest)" in listed.stdout
+    target = tmp_path / "二季度.csv"
+    done = kpi("grades", "--quarter", "2026-Q2", "--lang", "zh", "-o", str(target), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert str(target) in done.stdout and "rev-1" in done.stdout
+    with target.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf") and list(rows[0])[:3] == ["工号", "姓名", "岗位"]
+    assert {row["最终等级"] for row in rows} <= {"优秀", "良好", "合格", "不合格", ""}
+
+
+def test_override_of_an_unpublished_quarter_stops_the_run_in_one_line(sample_copy, tmp_path):
+    overrides = sample_copy / "overrides" / "grade_overrides.csv"
+    overrides.parent.mkdir(exist_ok=True)
+    overrides.write_text("staff_id,quarter,grade,reason,decided_by,decided_at\n"
+                         "S003,2026-Q3,excellent,appeal upheld,HR,2026-10-15 10:00\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = kpi("run", "--data", str(sample_copy), "--out", str(out))
+    assert result.returncode == 2
+    assert f"{overrides}: line 2: 2026-Q3 has not been published yet" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (out / "published" / "grades").exists(), "nothing published, not even the valid quarter"
 
 
 @pytest.mark.parametrize(
