@@ -13,6 +13,7 @@
 --     same burst number form one request; its response is the next S, i.e. S number burst + 1.
 --   * A quoting candidate only answers the request whose message it quotes: a quote of an older,
 --     already answered request is dropped and the bursts are formed again (second pass).
+-- Partitions: monthly, by opened_at.
 with
 
 settings as (
