@@ -28,13 +28,13 @@ from assets.ingest.schema import DATE_ORDERS, SourceOptions
 from pipelines.cli_grades import grades
 from pipelines.cli_dashboards import dashboards
 from pipelines.config import load_data_config
-from pipelines.definitions import all_assets, resources
+from pipelines.definitions import all_assets, all_checks, resources
 from pipelines.explain import explanation, render
 from pipelines.errors import KpiError
-from assets.models import sql_checks
 from pipelines.partitions import parse_quarter, partition_key_from_quarter
 from pipelines.progress import Progress
 from pipelines.resources import Warehouse
+from pipelines.runs import PipelineRun, materialize_pipeline
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Community KPI: chat-group and staff KPIs, grades and dashboards.")
 console = Console(stderr=True)
@@ -77,13 +77,16 @@ class RunFailed(KpiError):
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     """One line for a failed run: the failed blocking checks with their counts, else the user error."""
-    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    failed_checks = [e for e in result.get_asset_check_evaluations()
+                     if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
     if failed_checks:
         parts = []
         for evaluation in failed_checks:
             rows = evaluation.metadata.get("failing_rows")
-            count = f" ({rows.value} failing rows)" if rows is not None else ""
-            parts.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}{count}")
+            failures = evaluation.metadata.get("failures")
+            detail = f" ({rows.value} failing rows)" if rows is not None else ""
+            detail = f" ({failures.value})" if failures is not None else detail
+            parts.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}{detail}")
         return "blocking check failed, nothing was published: " + "; ".join(parts)
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
@@ -108,7 +111,7 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 
 def _materialize(selection, resources_: dict, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
-        [*all_assets, *sql_checks],
+        [*all_assets, *all_checks],
         selection=selection,
         run_config=QUIET_RUN_CONFIG,
         resources=resources_,
@@ -144,7 +147,7 @@ def _print_file_counts(out: Console, per_file: list[tuple]) -> None:
     out.print(table)
 
 
-def _summary(warehouse: Warehouse, published: list[str], dashboard: Path) -> None:
+def _summary(warehouse: Warehouse, published: list[str], dashboard: Path, pipeline: PipelineRun) -> None:
     with warehouse.connect(read_only=True) as con:
         counts = con.execute(
             """
@@ -188,6 +191,7 @@ def _summary(warehouse: Warehouse, published: list[str], dashboard: Path) -> Non
     out.print(f"messages loaded   {counts[0]:>8,}  from {counts[3]} export files")
     out.print(f"quarantined       {counts[1]:>8,}  (details: table raw.ingest_quarantine, or `kpi inspect FILE`)")
     out.print(f"requests          {counts[2]:>8,}")
+    out.print(f"months computed   {pipeline.scope.describe()}")
     if violations:
         out.print("violations        " + ", ".join(f"{n:,} {action}" for action, n in violations)
                   + "  (ledger: table marts.fct_violations)")
@@ -229,7 +233,12 @@ def run(
         warehouse_path = out / "warehouse.duckdb"
         resources_ = resources(str(data.resolve()), str(out.resolve()), str(warehouse_path.resolve()))
         resources_["progress"] = TerminalProgress()
-        _materialize(dg.AssetSelection.all() - dg.AssetSelection.assets(publish.hr_grades), resources_)
+        pipeline = materialize_pipeline(
+            all_assets, all_checks, resources_,
+            exclude=dg.AssetSelection.assets(publish.hr_grades), run_config=QUIET_RUN_CONFIG,
+        )
+        if not pipeline.success:
+            raise RunFailed(_failure_message(pipeline.failed))
         warehouse = resources_["warehouse"]
         with warehouse.connect(read_only=True) as con:
             complete = publish.complete_quarters(con)
@@ -246,7 +255,7 @@ def run(
         published.append(f"HR monthly    {(out / 'published' / 'monthly').resolve()}/<YYYY-MM>/")
     except (KpiError, ExportReadError) as exc:
         _fail(str(exc))
-    _summary(warehouse, published, out / "dashboards" / "index.html")
+    _summary(warehouse, published, out / "dashboards" / "index.html", pipeline)
 
 
 def _inspect_file(path: Path, rel_path: str, fmt: str | None, options: SourceOptions,

@@ -40,3 +40,40 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, *, preview: bool 
         sample = con.sql(f"select * from {table} limit {PREVIEW_ROWS}").pl()
         metadata["preview"] = dg.MetadataValue.md(markdown_table(sample))
     return metadata
+
+
+#: Summary tables the UI shows for the KPI and grading assets (beyond the preview): what an
+#: analyst checks first after a run.
+SUMMARY_SQL = {
+    "marts.fct_grades__staff": """
+        select quarter, coalesce(final_grade, 'not rated') as grade, count(*) as staff
+        from marts.fct_grades__staff group by all order by quarter, grade""",
+    "marts.fct_scores": """
+        select period_type, period, entity_type, count(*) as entities,
+               round(avg(overall_score), 1) as avg_overall, count(*) filter (where overall_score is null) as unscored
+        from marts.fct_scores group by all order by period_type, period, entity_type""",
+    "marts.fct_requests": """
+        select opened_month as month, count(*) as requests,
+               round(avg(case when is_within_sla then 1 else 0 end), 3) as sla_rate,
+               count(*) filter (where responded_at is null) as unanswered
+        from marts.fct_requests group by all order by month""",
+    "marts.fct_violations": """
+        select rule, recommended_action, count(*) as violations
+        from marts.fct_violations group by all order by rule, recommended_action""",
+}
+
+
+def summary_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    """`summary` (a markdown table) for the tables in `SUMMARY_SQL`; for grades also
+    `grade_distribution` as JSON per quarter, which the UI can plot across materializations."""
+    sql = SUMMARY_SQL.get(table)
+    if sql is None:
+        return {}
+    summary = con.sql(sql).pl()
+    metadata = {"summary": dg.MetadataValue.md(markdown_table(summary, 60))}
+    if table == "marts.fct_grades__staff":
+        distribution: dict[str, dict[str, int]] = {}
+        for quarter, grade, staff in summary.iter_rows():
+            distribution.setdefault(quarter, {})[grade] = staff
+        metadata["grade_distribution"] = dg.MetadataValue.json(distribution)
+    return metadata

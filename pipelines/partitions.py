@@ -1,25 +1,47 @@
-"""Partitions and period labels. One time zone (the rubric's reporting zone, Asia/Shanghai by
-default) for every time partition so mapped partitions line up."""
+"""Partitions and period labels.
+
+Monthly partitions carry the chat-derived KPI tables, quarterly ones the grades and the HR files.
+Both use one time zone (Asia/Shanghai) and one start so a quarter maps onto exactly its three
+months. A partition key is the period's first day (`2026-07-01`); the rows a partition owns are
+chosen by period *label* (`2026-07`, `2026-Q3`) in the rubric's reporting time zone, so the
+partition boundaries never disagree with the periods the SQL computes.
+
+Both include the period in progress (`end_offset=1`): analysts see this month's KPIs so far; the
+schedules pick the period that just closed, and HR files are published for complete quarters only.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import dagster as dg
 
 REPORTING_TIMEZONE = "Asia/Shanghai"
 
+#: The first partition. Data before it is not computed (the run summary says so).
+PARTITIONS_START = "2018-01-01"
+
+monthly_partitions = dg.MonthlyPartitionsDefinition(
+    start_date=PARTITIONS_START, timezone=REPORTING_TIMEZONE, end_offset=1, fmt="%Y-%m-%d"
+)
+
 quarterly_partitions = dg.TimeWindowPartitionsDefinition(
     cron_schedule="0 0 1 1,4,7,10 *",
-    start="2024-01-01",
+    start=PARTITIONS_START,
     fmt="%Y-%m-%d",
     timezone=REPORTING_TIMEZONE,
+    end_offset=1,
 )
 
 
 def quarter_label(day: dt.date) -> str:
     """`2026-Q3` for any date in that quarter (the label HR and the folders use)."""
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def month_label(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def quarter_from_partition_key(partition_key: str) -> str:
@@ -49,3 +71,57 @@ def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
     first = dt.date(year, 3 * (q - 1) + 1, 1)
     next_first = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
     return first, next_first - dt.timedelta(days=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class PeriodScope:
+    """The local months `[first_month, end_month)` a partition (or a range of them) owns.
+
+    `labels` are the period labels whose rows it rewrites: its months and every quarter that
+    contains one of them (a month's data changes its quarter's figures too).
+    """
+
+    first_month: dt.date
+    end_month: dt.date
+
+    @classmethod
+    def from_time_window(cls, window: dg.TimeWindow) -> PeriodScope:
+        return cls(window.start.date().replace(day=1), window.end.date().replace(day=1))
+
+    @classmethod
+    def from_months(cls, first: dt.date, last: dt.date) -> PeriodScope:
+        return cls(first.replace(day=1), _next_month(last.replace(day=1)))
+
+    @property
+    def months(self) -> list[dt.date]:
+        months, day = [], self.first_month
+        while day < self.end_month:
+            months.append(day)
+            day = _next_month(day)
+        return months
+
+    @property
+    def labels(self) -> list[str]:
+        months = self.months
+        quarters = sorted({quarter_label(day) for day in months})
+        return [month_label(day) for day in months] + quarters
+
+    @property
+    def quarter_months(self) -> PeriodScope:
+        """The whole quarters this scope touches (the rows a quarter-level model rewrites)."""
+        first = self.first_month.replace(month=3 * ((self.first_month.month - 1) // 3) + 1)
+        last_month = self.months[-1] if self.months else self.first_month
+        last = dt.date(last_month.year, 3 * ((last_month.month - 1) // 3) + 3, 1)
+        return PeriodScope.from_months(first, last)
+
+    def describe(self) -> str:
+        months = self.months
+        if not months:
+            return "no months"
+        if len(months) == 1:
+            return month_label(months[0])
+        return f"{month_label(months[0])} … {month_label(months[-1])} ({len(months)} months)"

@@ -3,6 +3,11 @@
 
 Each file is one SELECT. Its header comment (the leading `--` lines) is the asset's description,
 and its upstream tables are read from the text, so adding a model is adding a file.
+
+A header line `-- Partitions: monthly, by <column>.` (or `quarterly`) makes the model partitioned:
+a run for some months rewrites only the rows those months own (see `Partitioning`), with the
+same SELECT filtered on its output, so a partition's rows are exactly what a full rebuild would
+give them. Everything else is rebuilt in full.
 """
 
 from __future__ import annotations
@@ -12,11 +17,55 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import duckdb
+
+from pipelines.partitions import PeriodScope, monthly_partitions
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
 _TABLE_REF = re.compile(r"\b(raw|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
+_PARTITIONS = re.compile(r"^-- Partitions: (monthly|quarterly), by ([a-z_][a-z0-9_]*)\.", re.MULTILINE)
+
+#: Columns holding period labels (`2026-07`, `2026-Q3`); any other partition column is a timestamp.
+LABEL_COLUMNS = ("period", "quarter")
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """How a model's rows belong to partitions: by `column`, per `grain` (monthly or quarterly).
+
+    A label column owns the rows whose label is one of the scope's months or of the quarters
+    containing them. A timestamp column owns the rows whose local time (reporting time zone)
+    falls in the scope's months, the first and last partitions also everything before and after
+    them; a quarterly model owns whole quarters.
+    """
+
+    grain: str
+    column: str
+
+    def scope(self, scope: PeriodScope) -> PeriodScope:
+        return scope.quarter_months if self.grain == "quarterly" else scope
+
+    def predicate(self, scope: PeriodScope, timezone: str) -> tuple[str, dict]:
+        """SQL condition on the model's rows and its bound parameters."""
+        scope = self.scope(scope)
+        if self.column in LABEL_COLUMNS:
+            return f"{self.column} in (select unnest($partition_labels))", {"partition_labels": scope.labels}
+        zone = ZoneInfo(timezone)
+        conditions, params = [], {}
+        # The first and last partitions also own the rows before and after every partition, so a
+        # message dated 2031 reaches staging (where the data-quality suite stops it) instead of
+        # vanishing between partitions.
+        if scope.first_month > dt.date.fromisoformat(monthly_partitions.get_first_partition_key()):
+            conditions.append(f"{self.column} >= $partition_start")
+            params["partition_start"] = dt.datetime.combine(scope.first_month, dt.time(), zone)
+        if scope.end_month <= dt.date.fromisoformat(monthly_partitions.get_last_partition_key()):
+            conditions.append(f"{self.column} < $partition_end")
+            params["partition_end"] = dt.datetime.combine(scope.end_month, dt.time(), zone)
+        return " and ".join(conditions) or "true", params
 
 
 @dataclass(frozen=True)
@@ -39,6 +88,12 @@ class SqlModel:
                 break
             lines.append(line[2:].removeprefix(" "))
         return "\n".join(lines).strip()
+
+    @property
+    def partitioning(self) -> Partitioning | None:
+        header = "\n".join(line for line in self.sql.splitlines() if line.startswith("--"))
+        found = _PARTITIONS.search(header)
+        return Partitioning(found.group(1), found.group(2)) if found else None
 
     @property
     def upstream(self) -> list[tuple[str, str]]:
@@ -65,15 +120,70 @@ def model(table: str) -> SqlModel:
     raise KeyError(table)
 
 
-def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, params: dict | None = None) -> int:
-    """Full refresh of one model; returns its row count.
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: `rows` in the whole table, `scope_rows` written for the scope (None for
+    a full rebuild), and why it was a full rebuild when a scope was asked for."""
+
+    rows: int
+    scope_rows: int | None = None
+    full_reason: str | None = None
+
+
+def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScope | None = None) -> BuildResult:
+    """Rebuild `sql_model`'s table: in full, or only the rows `scope` owns when the model is
+    partitioned and its table already has the model's columns (a new or changed model is rebuilt
+    in full, so no partition is ever left with rows of an older shape).
 
     The table name is an identifier from our own file name, never user input, so it is the one
     thing formatted into the statement; values are bound.
     """
     _set_rubric_patterns(con)
-    con.execute(f"create or replace table {sql_model.table} as\n{sql_model.sql}", params or {})
-    return con.execute(f"select count(*) from {sql_model.table}").fetchall()[0][0]
+    partitioning = sql_model.partitioning
+    reason = None
+    if scope is not None and partitioning is not None:
+        reason = _full_rebuild_reason(con, sql_model)
+        if reason is None:
+            where, params = partitioning.predicate(scope, _reporting_timezone(con))
+            con.execute("begin transaction")
+            try:
+                con.execute(f"delete from {sql_model.table} where {where}", params)
+                con.execute(
+                    f"insert into {sql_model.table} by name\nselect * from (\n{sql_model.sql}\n) as model where {where}",
+                    params,
+                )
+                written = con.execute(f"select count(*) from {sql_model.table} where {where}", params).fetchall()[0][0]
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            return BuildResult(_count(con, sql_model.table), written)
+    con.execute(f"create or replace table {sql_model.table} as\n{sql_model.sql}")
+    return BuildResult(_count(con, sql_model.table), None, reason)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+
+def _full_rebuild_reason(con: duckdb.DuckDBPyConnection, sql_model: SqlModel) -> str | None:
+    """Why a partitioned model must be rebuilt in full: its table is missing or its columns differ
+    from what the SELECT gives (name and type, in order)."""
+    layer, name = sql_model.layer, sql_model.name
+    existing = con.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = $layer and table_name = $name "
+        "order by column_index", {"layer": layer, "name": name},
+    ).fetchall()
+    if not existing:
+        return "table did not exist"
+    wanted = [(row[0], row[1]) for row in con.execute(f"describe select * from (\n{sql_model.sql}\n)").fetchall()]
+    if [tuple(row) for row in existing] != wanted:
+        return "columns changed"
+    return None
+
+
+def _reporting_timezone(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select reporting_timezone from raw.rubric_settings").fetchall()[0][0]
 
 
 def _set_rubric_patterns(con: duckdb.DuckDBPyConnection) -> None:

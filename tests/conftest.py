@@ -13,24 +13,27 @@ import duckdb
 import pytest
 
 from assets import publish
-from assets.models import sql_checks
-from pipelines.definitions import all_assets, resources
+from pipelines.definitions import all_assets, all_checks, resources
+from pipelines.runs import PipelineRun, materialize_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data_samples"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def materialize_all(data_dir: Path, out_dir: Path, *, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+def materialize_all(data_dir: Path, out_dir: Path, *, raise_on_error: bool = True) -> PipelineRun:
     """Every asset but the per-quarter HR file, as `kpi run` does, on a temp warehouse."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return dg.materialize(
-        [*all_assets, *sql_checks],
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(publish.hr_grades),
-        resources=resources(str(data_dir), str(out_dir), str(out_dir / "warehouse.duckdb")),
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=raise_on_error,
+    pipeline = materialize_pipeline(
+        all_assets, all_checks, resources(str(data_dir), str(out_dir), str(out_dir / "warehouse.duckdb")),
+        exclude=dg.AssetSelection.assets(publish.hr_grades),
     )
+    if raise_on_error and not pipeline.success:
+        failed = pipeline.failed
+        errors = [event.message for event in failed.all_events if event.is_failure]
+        checks = [e.check_name for e in pipeline.get_asset_check_evaluations() if not e.passed]
+        raise AssertionError(f"pipeline failed: {errors or checks}")
+    return pipeline
 
 
 def query(out_dir: Path, sql: str, params: dict | None = None) -> list[tuple]:

@@ -9,6 +9,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.partitions import monthly_partitions, quarterly_partitions
+from pipelines.quality import SUITES
 from pipelines.sql_runner import LAYERS, SQL_DIR, discover
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,10 +37,33 @@ def test_one_name_per_thing():
             assert node.group_name == layer
 
 
-def test_jobs_and_checks_exist():
-    assert {job.name for job in defs.jobs} >= {"kpi_job", "publish_grades_job"}
-    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert checks == {p.stem for p in (SQL_DIR / "checks").glob("assert_*.sql")}
+def test_jobs_schedules_sensors_and_checks_exist():
+    assert {job.name for job in defs.jobs} == {"ingest_job", "monthly_kpi_job", "quarterly_grading_job"}
+    assert {s.name for s in defs.schedules} == {"monthly_kpi_schedule", "quarterly_grading_schedule"}
+    assert {s.name for s in defs.sensors} == {"exports_sensor"}
+    graph = defs.resolve_asset_graph()
+    checks = {key.name for key in graph.asset_check_keys}
+    assert checks >= {p.stem for p in (SQL_DIR / "checks").glob("assert_*.sql")}
+    assert checks >= {suite.check_name for suite in SUITES}
+    blocking = {key.name for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}
+    assert blocking >= {suite.check_name for suite in SUITES}
+
+
+def test_partitions_follow_the_sql_headers():
+    """Monthly KPI tables, quarterly grades, one time zone; the HR file is quarterly."""
+    graph = defs.resolve_asset_graph()
+    partitioned = {}
+    for layer in LAYERS:
+        for model in discover(layer):
+            partitions_def = graph.get(dg.AssetKey([layer, model.name])).partitions_def
+            partitioned[model.table] = partitions_def
+            expected = {None: None, "monthly": monthly_partitions, "quarterly": quarterly_partitions}[
+                model.partitioning.grain if model.partitioning else None]
+            assert partitions_def == expected, model.table
+    assert partitioned["staging.stg_chat__messages"] == monthly_partitions
+    assert partitioned["marts.fct_grades__staff"] == quarterly_partitions
+    assert graph.get(dg.AssetKey(["publish", "hr_grades"])).partitions_def == quarterly_partitions
+    assert monthly_partitions.timezone == quarterly_partitions.timezone == "Asia/Shanghai"
 
 
 def test_dagster_cli_validates_workspace():

@@ -66,6 +66,11 @@ class ExportFile:
     def size(self) -> int:
         return sum(p.stat().st_size for p in (self.members or (self.path,)))
 
+    @property
+    def mtime_ns(self) -> int:
+        """The latest modification time of the unit's files (what a folder watcher compares)."""
+        return max(p.stat().st_mtime_ns for p in (self.members or (self.path,)))
+
     def sha256(self) -> str:
         if not self.members:
             return sha256_of(self.path)

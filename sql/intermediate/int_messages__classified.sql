@@ -3,6 +3,7 @@
 -- takes requests). Grain: one counted message (staging.stg_chat__messages where is_counted).
 -- Lexicons come from the rubric: acknowledgement terms compared after trimming punctuation, whitespace
 -- and emoji from both ends; question/complaint patterns built by pipelines/rubric.py.
+-- Partitions: monthly, by sent_at.
 with
 
 settings as (

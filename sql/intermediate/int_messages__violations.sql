@@ -33,6 +33,7 @@
 -- containing a term (case-folded) go through the regex, which alone decides the hits. Any text the
 -- pattern matches contains one of its terms, so this prefilter changes speed, not results; a pattern
 -- not of that literal-terms form skips it (every message goes through the regex).
+-- Partitions: monthly, by sent_at.
 with
 
 settings as (

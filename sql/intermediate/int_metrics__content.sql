@@ -28,6 +28,7 @@
 --   of theirs (by sent_at, then message id) in the same quarter — in any group, so the same announcement
 --   pasted into three groups is one original and two duplicates. A month counts its own substantive
 --   posts, each judged against the earlier posts of its quarter. sample_size = substantive posts.
+-- Partitions: monthly, by period.
 with
 
 periods as (
@@ -72,7 +73,7 @@ scored_reviews as (
         period.period_type,
         period.period,
         count(*) as scored_reviews,
-        sum(audits.score) as score_total
+        sum(audits.score::decimal(38, 12))::double as score_total  -- exact: independent of row order
     from audits,
         unnest([
             {'period_type': 'month', 'period': audits.submitted_month},

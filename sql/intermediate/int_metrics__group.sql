@@ -16,6 +16,7 @@
 -- metrics used: 'platform_stats:<stat_date>' or 'membership_spells' (NULL for active_day_ratio).
 -- `net_growth_rate` is null when the group's exports carry no membership events (unknown) or it had
 -- no members at the period's start.
+-- Partitions: monthly, by period.
 with
 
 periods as (

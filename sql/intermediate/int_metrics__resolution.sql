@@ -12,6 +12,7 @@
 -- on neither side, and an entity whose complaint tickets are all of that kind falls back to the chats.
 -- An entity with complaint tickets but no chat requests in the period gets only this row.
 -- `value_source` says which one was used: 'ticket_log' or 'chat_requests' (NULL for the other metrics).
+-- Partitions: monthly, by period.
 with
 
 requests as (

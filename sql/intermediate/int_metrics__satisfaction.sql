@@ -23,6 +23,7 @@
 --   missing from the data are unknown and left out, never taken as zeros. NULL when there were no new
 --   contacts. The deletions are WeCom's for the day, not only by that day's new contacts, so the rate can
 --   exceed 1. sample_size = new contacts.
+-- Partitions: monthly, by period.
 with
 
 settings as (
@@ -104,7 +105,9 @@ rated as (
 ),
 
 rater_type_means as (
-    select staff_id, period_type, period, rater_type, avg(score_normalised) as mean_score, count(*) as ratings
+    -- DECIMAL sums are exact: the score must not depend on the order rows are added in
+    select staff_id, period_type, period, rater_type,
+           avg(score_normalised::decimal(38, 12)) as mean_score, count(*) as ratings
     from rated
     group by all
 ),
@@ -114,8 +117,8 @@ evaluation as (
         rater_type_means.staff_id,
         rater_type_means.period_type,
         rater_type_means.period,
-        sum(weights.weight * rater_type_means.mean_score) as weighted_total,
-        sum(weights.weight) as weight_total,
+        sum((weights.weight * rater_type_means.mean_score)::decimal(38, 12))::double as weighted_total,
+        sum(weights.weight::decimal(38, 12))::double as weight_total,
         sum(rater_type_means.ratings) as ratings
     from rater_type_means
     inner join weights

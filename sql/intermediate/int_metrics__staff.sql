@@ -3,6 +3,7 @@
 -- Each row keeps its raw numerator and denominator; `sample_size` is the count the rubric's minimum
 -- sample applies to. Activity counts messages in groups the staff member owns or is assigned to;
 -- business days are those of the staff member's calendar within the period and their active dates.
+-- Partitions: monthly, by period.
 with
 
 periods as (

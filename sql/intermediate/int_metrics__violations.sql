@@ -14,6 +14,7 @@
 --   * group `staff_violation_rate` = counted messages of any staff member in the group with a violation /
 --     counted messages of any staff member in the group (assigned or not).
 -- `sample_size` is the denominator's message count; a zero denominator gives value NULL, never 0.
+-- Partitions: monthly, by period.
 with
 
 periods as (

@@ -1,6 +1,7 @@
 -- Excellent communities (优秀社群, KPI_SPEC §5): per group category and period, the top
 -- `excellent_communities_per_category` rated groups by overall score (ties: resolution score, then
 -- group_id). Grain: (category, period_type, period, rank).
+-- Partitions: quarterly, by period.
 with
 
 settings as (

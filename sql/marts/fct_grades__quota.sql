@@ -6,6 +6,7 @@
 -- exceed the whole part of share × size without breaking the cap, so the whole part it is. Within a role,
 -- staff graded excellent keep it in order of overall score, then resolution score, then staff_id; the
 -- others become `good` with `quota_adjusted`. With the quota off (the default) every computed grade stands.
+-- Partitions: quarterly, by period.
 with
 
 settings as (

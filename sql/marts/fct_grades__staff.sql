@@ -3,6 +3,7 @@
 -- metrics with their sample sizes. `final_grade` is the grade after the optional quota
 -- (marts.fct_grades__quota; `quota_adjusted` marks demotions) and, later, overrides.
 -- `quarter_is_complete` tells the publisher which quarters may be published. Grain: (staff_id, quarter).
+-- Partitions: quarterly, by quarter.
 with
 
 scores as (

@@ -6,6 +6,7 @@
 -- one place; members tied with the last place share it) and at least `tier_opinion_leader_min_messages`
 -- messages; core: active in at least `tier_core_min_week_share` of the quarter's weeks; active: messages in
 -- at least `tier_active_min_weeks` distinct weeks. Members appear only as pseudonyms (member_key).
+-- Partitions: quarterly, by quarter.
 with
 
 settings as (

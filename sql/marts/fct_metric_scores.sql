@@ -7,6 +7,7 @@
 -- yet: the metric is absent and the weights renormalise).
 -- sub_score = 100 * clamp((value - floor) / (target - floor), 0, 1); lower-is-better metrics have
 -- floor > target and the same formula holds.
+-- Partitions: monthly, by period.
 with
 
 metrics as (

@@ -27,6 +27,7 @@
 -- ticket may cover more than one request of the same member (they are then the same issue).
 -- `resolution_source` says which rule decided ('ticket' or 'chat_rule'), `resolution_ticket_id` names the
 -- ticket, and `is_resolved_by_chat_rule` keeps what the chats alone say, so an explanation can show both.
+-- Partitions: monthly, by opened_at.
 with
 
 settings as (

@@ -8,6 +8,7 @@
 -- (before rounding). potential_gain = (100 − sub_score) × the same shares: the points the overall score
 -- would gain at target, other things equal. Metrics that are not scored (status insufficient_data,
 -- not_applicable, no_input) contribute nothing and say why in `status`.
+-- Partitions: monthly, by period.
 with
 
 metric_scores as (
@@ -18,7 +19,9 @@ dimension_weights as (
     select
         metric_scores.entity_type, metric_scores.entity_id, metric_scores.period_type, metric_scores.period,
         metric_scores.dimension,
-        sum(metric_scores.metric_weight) filter (where metric_scores.status = 'scored') as scored_metric_weight
+        -- weights summed in DECIMAL (exact): shares must not depend on the order rows are added in
+        sum(metric_scores.metric_weight::decimal(38, 12)) filter (where metric_scores.status = 'scored')
+            as scored_metric_weight
     from metric_scores
     group by all
 ),
@@ -27,7 +30,7 @@ available as (
     select
         dimension_weights.*,
         dimensions.dimension_weight,
-        sum(dimensions.dimension_weight) filter (where dimension_weights.scored_metric_weight > 0) over (
+        sum(dimensions.dimension_weight::decimal(38, 12)) filter (where dimension_weights.scored_metric_weight > 0) over (
             partition by dimension_weights.entity_type, dimension_weights.entity_id,
                          dimension_weights.period_type, dimension_weights.period
         ) as available_dimension_weight
@@ -61,8 +64,8 @@ final as (
         metric_scores.metric_weight,
         available.dimension_weight,
         case when metric_scores.status = 'scored' then
-            metric_scores.metric_weight / available.scored_metric_weight
-            * available.dimension_weight / available.available_dimension_weight
+            (metric_scores.metric_weight::decimal(38, 12) / available.scored_metric_weight
+            * available.dimension_weight::decimal(38, 12) / available.available_dimension_weight)::double
         end as overall_share,
         round(metric_scores.sub_score * overall_share, 4) as contribution,
         round((100 - metric_scores.sub_score) * overall_share, 4) as potential_gain,

@@ -5,6 +5,7 @@
 -- available dimensions carry less than the rubric's `not_rated_min_weight` of the weights, the entity
 -- is not rated and `not_rated_reason` says why. Scores are rounded to 2 decimals before banding, so the
 -- grade always agrees with the score people see.
+-- Partitions: monthly, by period.
 with
 
 settings as (
@@ -22,8 +23,10 @@ entity_periods as (
 dimension_scores as (
     select
         entity_type, entity_id, period_type, period, dimension,
-        sum(sub_score * metric_weight) filter (where status = 'scored')
-            / nullif(sum(metric_weight) filter (where status = 'scored'), 0) as dimension_score,
+        -- sums in DECIMAL: exact, so the score never depends on the order rows are added in
+        (sum((sub_score * metric_weight)::decimal(38, 12)) filter (where status = 'scored')
+            / nullif(sum(metric_weight::decimal(38, 12)) filter (where status = 'scored'), 0))::double
+            as dimension_score,
         count(*) filter (where status = 'scored') as scored_metrics
     from metric_scores
     group by all
@@ -55,9 +58,9 @@ overall as (
         max(dimension_score) filter (where dimension = 'content_quality') as content_quality_score,
         max(dimension_score) filter (where dimension = 'resolution') as resolution_score,
         max(dimension_score) filter (where dimension = 'satisfaction') as satisfaction_score,
-        coalesce(sum(dimension_weight) filter (where is_available), 0) as available_weight,
-        sum(dimension_score * dimension_weight) filter (where is_available)
-            / nullif(sum(dimension_weight) filter (where is_available), 0) as weighted_score,
+        coalesce(sum(dimension_weight::decimal(38, 12)) filter (where is_available), 0)::double as available_weight,
+        (sum((dimension_score * dimension_weight)::decimal(38, 12)) filter (where is_available)
+            / nullif(sum(dimension_weight::decimal(38, 12)) filter (where is_available), 0))::double as weighted_score,
         string_agg(dimension, ', ' order by dimension) filter (where not is_available and dimension_weight > 0)
             as missing_dimensions
     from weighted

@@ -10,6 +10,7 @@
 -- identical message onwards) is its own message and so its own offence. Staff and members alike.
 -- Identity: members only as member_key (keyed pseudonym), staff as staff_id; no message text, and
 -- privacy matches masked. Stamped with the rubric version.
+-- Partitions: monthly, by sent_at.
 with
 
 settings as (

@@ -3,6 +3,7 @@
 -- The subject is resolved to a member pseudonym: by handle, else (formats that name people, e.g.
 -- Telegram `invite_members`) by the display name the same person uses in that chat's messages.
 -- Subjects who are staff at the event's date get `staff_id` and no member key: staff are not members.
+-- Partitions: monthly, by occurred_at.
 with
 
 settings as (

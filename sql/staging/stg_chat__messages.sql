@@ -4,6 +4,7 @@
 -- staff identity (handle valid on the message's local date and staff active then), bot flag, recall flag,
 -- member pseudonym, local date/month/quarter in the reporting time zone, and `is_counted`
 -- (not a recall record, not from a bot, not recalled). Raw handles stay in this internal layer only.
+-- Partitions: monthly, by sent_at.
 with
 
 settings as (
