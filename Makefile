@@ -20,6 +20,7 @@ run: setup
 
 dev: setup
 	mkdir -p $(OUT)/dagster_home
+	cp dagster.yaml $(OUT)/dagster_home/dagster.yaml
 	DAGSTER_HOME=$(abspath $(OUT)/dagster_home) KPI_DATA_DIR=$(abspath $(DATA)) KPI_OUT_DIR=$(abspath $(OUT)) \
 		KPI_WAREHOUSE=$(abspath $(OUT))/warehouse.duckdb \
 		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

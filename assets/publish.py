@@ -13,7 +13,7 @@ import dagster as dg
 from pipelines import hr_publish
 from pipelines.errors import KpiError
 from pipelines.partitions import quarter_from_partition_key, quarterly_partitions
-from pipelines.resources import ProjectPaths, Warehouse
+from pipelines.resources import WRITER_POOL, ProjectPaths, Warehouse
 
 
 def complete_quarters(con) -> list[str]:
@@ -25,6 +25,7 @@ def complete_quarters(con) -> list[str]:
 
 @dg.asset(
     key=["publish", "hr_grades"],
+    pool=WRITER_POOL,  # writes publish.hr_grades and publish.grade_audit
     deps=[["marts", "fct_grades__staff"], ["marts", "fct_score_explanations"], ["intermediate", "int_periods"],
           ["raw", "source_files"], ["raw", "input_files"]],
     partitions_def=quarterly_partitions,

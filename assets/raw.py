@@ -15,7 +15,7 @@ from assets.inputs.registry import KINDS as INPUT_KINDS
 from pipelines.config import calendar_tables, check_statutory_years, config_tables, load_data_config, pseudonym
 from pipelines.metadata import markdown_table, table_metadata
 from pipelines.progress import Progress
-from pipelines.resources import ProjectPaths, Warehouse
+from pipelines.resources import WRITER_POOL, ProjectPaths, Warehouse
 
 CONFIG_TABLES = {
     "staff": "Staff roster (config/roster.csv): one row per staff member with role, team, calendar and active dates.",
@@ -36,6 +36,7 @@ def _write(con, table: str, frame: pl.DataFrame) -> None:
 
 
 @dg.multi_asset(
+    pool=WRITER_POOL,
     name="config_tables",
     specs=[
         dg.AssetSpec(["raw", name], description=text, group_name="raw", kinds={"duckdb", "python"})
@@ -54,6 +55,7 @@ def config_tables_asset(context: dg.AssetExecutionContext, warehouse: Warehouse,
 
 
 @dg.multi_asset(
+    pool=WRITER_POOL,
     name="chat_exports",
     specs=[
         dg.AssetSpec(["raw", "chat_messages"], group_name="raw", kinds={"duckdb", "polars"},
@@ -105,6 +107,7 @@ def _table_name(table: str) -> str:
 
 
 @dg.multi_asset(
+    pool=WRITER_POOL,
     name="platform_inputs",
     specs=[
         *(dg.AssetSpec(["raw", _table_name(kind.table)], group_name="raw", kinds={"duckdb", "polars"},
@@ -137,6 +140,7 @@ def platform_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse, pat
 
 
 @dg.multi_asset(
+    pool=WRITER_POOL,
     name="business_calendar",
     specs=[
         dg.AssetSpec(["raw", "calendar_days"], group_name="raw", kinds={"duckdb", "python"},
@@ -173,6 +177,7 @@ def business_calendar(context: dg.AssetExecutionContext, warehouse: Warehouse, p
 
 
 @dg.asset(
+    pool=WRITER_POOL,
     key=["raw", "member_pseudonyms"],
     deps=[["raw", "chat_messages"], ["raw", "chat_events"]],
     group_name="raw",

@@ -8,11 +8,9 @@ import dagster as dg
 
 from pipelines.metadata import markdown_table, summary_metadata, table_metadata
 from pipelines.partitions import PeriodScope, monthly_partitions, quarterly_partitions
-from pipelines.resources import Warehouse
+from pipelines.resources import WRITER_POOL, Warehouse
 from pipelines.sql_runner import SQL_DIR, SqlModel, build
 
-#: DuckDB allows one writer per file: every writing asset takes a slot in this pool of 1.
-WRITER_POOL = "duckdb_writer"
 
 
 # Range runs (`BackfillPolicy.single_run`) are what keep a several-month backfill one statement

@@ -20,6 +20,11 @@ from pipelines.errors import WarehouseLockedError
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
 
+#: DuckDB allows one writer per file: every asset that writes the warehouse takes a slot in this
+#: pool, whose limit is 1 in the instance (dagster.yaml `concurrency.pools.default_limit`).
+WRITER_POOL = "duckdb_writer"
+
+
 class Warehouse(dg.ConfigurableResource):
     """The DuckDB file every asset reads and writes (`OUT/warehouse.duckdb`)."""
 

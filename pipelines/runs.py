@@ -68,9 +68,17 @@ class PipelineRun:
     def get_asset_materialization_events(self) -> list:
         return [e for result in self.results for e in result.get_asset_materialization_events()]
 
+    def asset_materializations_for_node(self, node_name: str) -> list:
+        return [m for result in self.results if node_name in _nodes(result)
+                for m in result.asset_materializations_for_node(node_name)]
+
     @property
     def failed(self) -> dg.ExecuteInProcessResult | None:
         return next((result for result in self.results if not result.success), None)
+
+
+def _nodes(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {event.node_name for event in result.all_node_events}
 
 
 def data_scope(warehouse: Warehouse) -> PeriodScope:

@@ -51,9 +51,11 @@ def webserver(tmp_path_factory):
     home, out = root / "dagster_home", root / "out"
     home.mkdir()
     out.mkdir()
+    # the project's instance config (one-writer pool) plus a coordinator that starts runs at once
     (home / "dagster.yaml").write_text(
-        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
-        "telemetry:\n  enabled: false\n", encoding="utf-8")
+        (REPO / "dagster.yaml").read_text(encoding="utf-8")
+        + "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n",
+        encoding="utf-8")
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "KPI_DATA_DIR": str(REPO / "data_samples"),
            "KPI_OUT_DIR": str(out), "KPI_WAREHOUSE": str(out / "warehouse.duckdb")}

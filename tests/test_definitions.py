@@ -11,6 +11,7 @@ import dagster as dg
 from pipelines.definitions import defs
 from pipelines.partitions import monthly_partitions, quarterly_partitions
 from pipelines.quality import SUITES
+from pipelines.resources import WRITER_POOL
 from pipelines.sql_runner import LAYERS, SQL_DIR, discover
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,3 +73,18 @@ def test_dagster_cli_validates_workspace():
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def test_every_warehouse_writer_takes_the_one_writer_pool(tmp_path, monkeypatch):
+    """DuckDB has one writer per file: raw, SQL and the HR publisher share a pool whose limit in the
+    shipped instance config (dagster.yaml, used by `make dev`) is 1; readers stay outside it."""
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        writes = key.path[0] in ("raw", *LAYERS) or key == dg.AssetKey(["publish", "hr_grades"])
+        assert (defs.get_assets_def(key).op.pool == WRITER_POOL) == writes, key
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
