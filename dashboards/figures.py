@@ -207,21 +207,12 @@ def ranking(entries: Sequence[dict], t: Labels) -> Figure:
 def activity(months: Sequence[str], member_messages: Sequence[int], staff_messages: Sequence[int],
              active_members: Sequence[int], t: Labels) -> Figure:
     """Member and staff messages per month (stacked bars) with active members as a line on its own axis."""
-    data = [
-        {"type": "bar", "name": t("series.member_messages"), "x": list(months), "y": list(member_messages),
-         "marker": {"color": "#2f6fb3"}, "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"},
-        {"type": "bar", "name": t("series.staff_messages"), "x": list(months), "y": list(staff_messages),
-         "marker": {"color": "#9ec3e6"}, "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"},
-        {"type": "scatter", "mode": "lines+markers", "name": t("series.active_members"), "x": list(months),
-         "y": list(active_members), "yaxis": "y2", "line": {"color": "#d35400", "width": 2},
-         "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"},
-    ]
-    return {"data": data, "layout": _layout(
-        t, height=320, barmode="stack", xaxis=_category_axis(months),
-        yaxis={"title": {"text": t("messages_axis")}},
-        yaxis2=_right_axis(t("members_axis")),
-        margin={"r": 56},
-    )}
+    return _stacked_bars_and_line(
+        months,
+        [(t("series.member_messages"), member_messages, "#2f6fb3"), (t("series.staff_messages"), staff_messages, "#9ec3e6")],
+        (t("series.active_members"), active_members, "#d35400"),
+        t("messages_axis"), t("members_axis"), t,
+    )
 
 
 def hour_weekday(matrix: Sequence[Sequence[int]], timezone: str, t: Labels) -> Figure:
@@ -356,20 +347,27 @@ def scorecard(own: dict[str, float | None], role_median: dict[str, float | None]
 def workload(months: Sequence[str], answered: Sequence[int], unanswered: Sequence[int],
              messages: Sequence[int], t: Labels) -> Figure:
     """Requests answered and unanswered-as-owner per month (stacked bars), own messages as a line."""
-    data = [
-        {"type": "bar", "name": t("series.requests_responded"), "x": list(months), "y": list(answered),
-         "marker": {"color": "#1b7f3b"}, "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"},
-        {"type": "bar", "name": t("series.requests_unanswered"), "x": list(months), "y": list(unanswered),
-         "marker": {"color": "#c0392b"}, "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"},
-        {"type": "scatter", "mode": "lines+markers", "name": t("series.staff_messages_own"), "x": list(months),
-         "y": list(messages), "yaxis": "y2", "line": {"color": "#2f6fb3", "width": 2},
-         "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"},
-    ]
+    return _stacked_bars_and_line(
+        months,
+        [(t("series.requests_responded"), answered, "#1b7f3b"), (t("series.requests_unanswered"), unanswered, "#c0392b")],
+        (t("series.staff_messages_own"), messages, "#2f6fb3"),
+        t("requests_axis"), t("messages_axis"), t,
+    )
+
+
+def _stacked_bars_and_line(months: Sequence[str], bars: list[tuple[str, Sequence[int], str]],
+                           line: tuple[str, Sequence[int], str], left_title: str, right_title: str,
+                           t: Labels) -> Figure:
+    """Monthly counts as stacked bars (name, values, colour) and one more series as a line on a right axis."""
+    hover = "%{x}: %{y}<extra>%{fullData.name}</extra>"
+    data = [{"type": "bar", "name": name, "x": list(months), "y": list(values), "marker": {"color": color},
+             "hovertemplate": hover} for name, values, color in bars]
+    name, values, color = line
+    data.append({"type": "scatter", "mode": "lines+markers", "name": name, "x": list(months), "y": list(values),
+                 "yaxis": "y2", "line": {"color": color, "width": 2}, "hovertemplate": hover})
     return {"data": data, "layout": _layout(
         t, height=320, barmode="stack", xaxis=_category_axis(months),
-        yaxis={"title": {"text": t("requests_axis")}},
-        yaxis2=_right_axis(t("messages_axis")),
-        margin={"r": 56},
+        yaxis={"title": {"text": left_title}}, yaxis2=_right_axis(right_title), margin={"r": 56},
     )}
 
 

@@ -4,15 +4,11 @@
 -- `as_of` (the download's 数据更新时间) wins, a copy without `as_of` counting as the oldest, then the
 -- file whose path sorts last, then the later record. `copies` says how many copies were seen.
 -- Identity: account_handle -> staff_id through a roster handle on the same platform (douyin/kuaishou)
--- valid on the published date, with the staff member active that day; unresolved rows keep staff_id
--- NULL and say why in `resolution_note`; metrics skip them.
--- published_date/month/quarter are local to the reporting time zone (raw.rubric_settings).
+-- valid on the published date, with the staff member active that day (staging.stg_inputs__identities);
+-- unresolved rows keep staff_id NULL and say why in `resolution_note`; metrics skip them.
+-- published_date/month/quarter are local to the reporting time zone (raw.rubric_settings, via the identities).
 -- Counts stay NULL where the console wrote no data (never an invented 0).
 with
-
-settings as (
-    select * from raw.rubric_settings
-),
 
 posts as (
     select * from raw.content_posts
@@ -29,36 +25,25 @@ deduplicated as (
     ) = 1
 ),
 
-localised as (
-    select
-        deduplicated.*,
-        timezone(settings.reporting_timezone, deduplicated.published_at)::date as published_date
-    from deduplicated
-    cross join settings
-),
-
 resolved as (
     select
-        localised.*,
-        handles.staff_id as handle_staff_id,
-        staff.staff_id is not null
-            and localised.published_date >= staff.active_from
-            and localised.published_date <= coalesce(staff.active_to, date '9999-12-31') as is_staff_active
-    from localised
-    left join raw.staff_handles as handles
-        on handles.platform = localised.platform
-        and handles.handle = localised.account_handle
-        and localised.published_date >= coalesce(handles.valid_from, date '0001-01-01')
-        and localised.published_date <= coalesce(handles.valid_to, date '9999-12-31')
-    left join raw.staff as staff
-        on staff.staff_id = handles.staff_id
+        deduplicated.*,
+        identities.on_date as published_date,
+        identities.resolved_staff_id,
+        identities.staff_note
+    from deduplicated
+    inner join staging.stg_inputs__identities as identities
+        on identities.input_kind = 'content_posts'
+        and identities.source_file = deduplicated.source_file
+        and identities.source_record = deduplicated.source_record
+        and identities.source_record_label = deduplicated.source_record_label
 ),
 
 final as (
     select
         platform,
         post_id,
-        case when is_staff_active then handle_staff_id end as staff_id,
+        resolved_staff_id as staff_id,
         account_handle,
         title,
         published_at,
@@ -75,15 +60,7 @@ final as (
         avg_play_seconds,
         share_url,
         as_of,
-        case
-            when account_handle is null
-                then 'names no account'
-            when handle_staff_id is null
-                then 'no roster handle ' || platform || ':' || account_handle || ' valid on ' || published_date
-            when not is_staff_active
-                then 'staff ' || handle_staff_id || ' (handle ' || platform || ':' || account_handle
-                    || ') is not active on ' || published_date
-        end as resolution_note,
+        case when account_handle is null then 'names no account' else staff_note end as resolution_note,
         copies,
         source_file,
         source_record,

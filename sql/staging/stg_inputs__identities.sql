@@ -1,11 +1,11 @@
 -- The staff member and group each row of the business logs and WeCom statistics names, resolved once
--- for all of them: surveys, tickets, content audits (staff and group), WeCom 客户联系统计 (the userid) and
--- WeCom 群聊数据统计 (the group owner's userid). Grain: (input_kind, source_file, source_record,
+-- for all of them: surveys, tickets, content audits (staff and group), short-video posts (the account
+-- handle on douyin/kuaishou), WeCom 客户联系统计 (the userid) and WeCom 群聊数据统计 (the group owner's userid). Grain: (input_kind, source_file, source_record,
 -- source_record_label) — one raw row. The label is part of the key because one saved WeCom call on one
 -- JSON line (one source_record) carries many days (`line 3 behavior_data[0]`, `[1]`, …); for the CSV/XLSX
 -- logs source_record alone identifies the row.
 -- On the row's date — the local date (reporting time zone) of a survey's response, a ticket's opening, an
--- audit's submission; WeCom's own China-time stat_date (stat_date_from for ranges) — the staff member is
+-- audit's submission, a post's publication; WeCom's own China-time stat_date (stat_date_from for ranges) — the staff member is
 -- the file's staff_id (it must be in the roster) or else staff_platform + staff_handle through a roster
 -- handle valid that day (WeCom rows: platform 'wecom' and the userid), and must be active that day
 -- (as for chat senders, KPI_SPEC §1); the group is the file's group_id (it must be in the registry) or
@@ -30,6 +30,10 @@ named as (
     select 'content_audits', source_file, source_record, source_record_label, submitted_at, null,
            staff_id, staff_platform, staff_handle, group_id, platform, source_key
     from raw.content_audits
+    union all
+    select 'content_posts', source_file, source_record, source_record_label, published_at, null,
+           null, platform, account_handle, null, null, null
+    from raw.content_posts
     union all
     select 'wecom_behavior', source_file, source_record, source_record_label, null, stat_date,
            null, 'wecom', userid, null, null, null
