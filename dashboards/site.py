@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Final
 
 import polars as pl
-from plotly.offline import get_plotlyjs
 
 from dashboards import render
 from dashboards.data import SiteData
@@ -45,6 +44,9 @@ from dashboards.static import SITE_JS, site_css
 _SAFE_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _RESERVED: Final = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                               *(f"LPT{i}" for i in range(1, 10))})
+
+#: plotly.js, cartesian traces only, vendored (dashboards/vendor/README.md): no map servers inside.
+PLOTLY_JS = Path(__file__).with_name("vendor") / "plotly-cartesian.min.js"
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def write_site(data: SiteData, out_dir: Path, *, lang: str = "en",
     (staging / "assets").mkdir(parents=True)
     (staging / "groups").mkdir()
     (staging / "staff").mkdir()
-    (staging / "assets" / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
+    shutil.copyfile(PLOTLY_JS, staging / "assets" / "plotly.min.js")
     (staging / "assets" / "site.css").write_text(site_css(lang), encoding="utf-8")
     (staging / "assets" / "site.js").write_text(SITE_JS, encoding="utf-8")
     _write(staging, ctx, render.overview_page(ctx, overview))
