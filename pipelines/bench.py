@@ -16,12 +16,29 @@ writing every page. The warehouse is made directly in SQL (`DASHBOARD_WORLD`: th
 dashboard queries and checks read, filled with generate_series), not by the pipeline: this measures
 page generation, not ingestion.
 
+`pipeline` (issue 8) runs the whole job on a generated quarter (`pipelines/bench_world.py`: 2026-Q3,
+`BENCH_GROUPS` groups, `BENCH_STAFF` staff, `BENCH_WORLD_MESSAGES` WeCom records, with behaviour data,
+surveys and tickets in proportion; made once under `build/bench/world_<N>/`, outside the timings),
+each step in a fresh child process on a hard-linked copy of its data folder:
+
+- `baseline`: `pipelines/bench_baseline.py`, a plain DuckDB script computing the same request,
+  response and per-staff figures from the same files into Parquet (the floor);
+- `full`: `kpi run` into a new output folder (ingest, KPIs, checks, grades, HR files, and the
+  dashboards asset of the quarterly stage);
+- `incr`: the next day's exports (2026-10-01) copied in, then `kpi run` again on that warehouse;
+  its records are the export files parsed again or anew (their `raw.source_files` row was written
+  by this run);
+- `dashboards`: `kpi dashboards` on that warehouse.
+
+and prints each one's wall time and peak RSS, then the ratios the issue sets targets for.
+
 Figures are printed, never asserted: tests do not depend on wall time. Generated files are kept in
 the work folder and reused.
 
-    python -m pipelines.bench [--formats wecom,telegram,whatsapp,dashboards] [--workdir build/bench]
+    python -m pipelines.bench [--formats wecom,telegram,whatsapp,dashboards,pipeline] [--workdir build/bench]
     env: BENCH_MESSAGES (WeCom and the dashboards' warehouse, 10000000), BENCH_TELEGRAM_BYTES (2e9),
-         BENCH_WHATSAPP_BYTES (9e8), BENCH_GROUPS (2000), BENCH_STAFF (5000)
+         BENCH_WHATSAPP_BYTES (9e8), BENCH_GROUPS (2000), BENCH_STAFF (5000),
+         BENCH_WORLD_MESSAGES (the pipeline's world, 10000000)
 """
 
 from __future__ import annotations
@@ -29,6 +46,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -322,9 +340,130 @@ def bench_dashboards(workdir: Path) -> None:
           f"{split['megabytes']:,.0f} MB written", flush=True)
 
 
+#: Child-process code for the `pipeline` steps. PATH is the data folder, WORK the output folder.
+_BASELINE = (
+    "from pathlib import Path\n"
+    "from pipelines.bench_baseline import run\n"
+    "print(run(Path(PATH), Path(WORK))['requests'])\n"
+)
+#: `kpi run` in process (its DuckDB threads are this child's: RUSAGE_SELF covers them); prints the
+#: archive records loaded. With INCREMENTAL, the export files whose raw.source_files row this run wrote
+#: (new, or parsed again: a re-load deletes and re-inserts the row, so its rowid changes).
+_KPI_RUN = (
+    "import duckdb, json\n"
+    "import dagster as dg\n"
+    "from pipelines.cli import app\n"
+    # where the time goes: every Dagster step's duration, from the results of the runs `kpi run` makes
+    # (the real dg.materialize, wrapped; nothing else changes), into WORK/steps_<full|incr>.json
+    "steps, materialize = [], dg.materialize\n"
+    "def timed(*args, **kwargs):\n"
+    "    result = materialize(*args, **kwargs)\n"
+    "    steps.extend((e.step_key, e.event_specific_data.duration_ms / 1000) for e in result.all_events if e.is_step_success)\n"
+    "    return result\n"
+    "dg.materialize = timed\n"
+    "def loaded():\n"
+    "    con = duckdb.connect(WORK + '/warehouse.duckdb', read_only=True)\n"
+    "    try:\n"
+    "        return dict(con.execute('select source_file, rowid from raw.source_files').fetchall())\n"
+    "    finally:\n"
+    "        con.close()\n"
+    "before = loaded() if INCREMENTAL else {}\n"
+    "code = app(['run', '--data', PATH, '--out', WORK], standalone_mode=False)\n"
+    "if code:\n"
+    "    raise SystemExit(code)\n"
+    "after = loaded()\n"
+    "open(WORK + ('/steps_incr.json' if INCREMENTAL else '/steps_full.json'), 'w').write(json.dumps(steps))\n"
+    "if INCREMENTAL:\n"
+    "    print(sum(1 for f, rowid in after.items() if before.get(f) != rowid))\n"
+    "else:\n"
+    "    con = duckdb.connect(WORK + '/warehouse.duckdb', read_only=True)\n"
+    "    print(con.execute('select count(*) from raw.chat_messages').fetchall()[0][0])\n"
+    "    con.close()\n"
+)
+_KPI_DASHBOARDS = (
+    "from pathlib import Path\n"
+    "from pipelines.cli import app\n"
+    "code = app(['dashboards', '--data', PATH, '--out', WORK], standalone_mode=False)\n"
+    "if code:\n"
+    "    raise SystemExit(code)\n"
+    "print(sum(1 for _ in Path(WORK, 'dashboards').rglob('*.html')))\n"
+)
+
+#: The issue's targets, printed beside the figures.
+TARGET_RATIO, TARGET_SECONDS, TARGET_RSS_MB, TARGET_INCREMENTAL = 2.0, 60.0, 2048, 0.10
+
+
+def _world(workdir: Path) -> Path:
+    """The generated quarter for `pipeline`, made (untimed) when missing or of other sizes."""
+    from pipelines import bench_world
+
+    messages = int(os.environ.get("BENCH_WORLD_MESSAGES", 10_000_000))
+    groups = int(os.environ.get("BENCH_GROUPS", 2000))
+    staff = int(os.environ.get("BENCH_STAFF", 5000))
+    world = workdir / f"world_{messages}"
+    summary = world / "world.json"
+    if summary.exists():
+        made = json.loads(summary.read_text(encoding="utf-8"))
+        if (made["messages"], made["groups"], made["staff"]) == (messages, groups, staff):
+            return world
+    print(f"generating {world} ({messages:,} messages, {groups:,} groups, {staff:,} staff) …", flush=True)
+    started = time.perf_counter()
+    bench_world.generate(world, messages=messages, groups=groups, staff=staff)
+    print(f"generated in {time.perf_counter() - started:.0f} s (not part of any timing)", flush=True)
+    return world
+
+
+def _linked_copy(source: Path, target: Path) -> None:
+    """`source`'s files under `target` as hard links: a private data folder in no time and no space."""
+    shutil.copytree(source, target, copy_function=os.link, dirs_exist_ok=True)
+
+
+def bench_pipeline(workdir: Path) -> None:
+    """The end-to-end benchmark of issue 8 (module docstring): baseline, full run, incremental run,
+    dashboards, each in its own child process; then the ratios against the issue's targets."""
+    world = _world(workdir)
+    made = json.loads((world / "world.json").read_text(encoding="utf-8"))
+    work = workdir / "work_pipeline"
+    shutil.rmtree(work, ignore_errors=True)
+    data, out = work / "data", work / "out"
+    _linked_copy(world / "data", data)
+    size = sum(p.stat().st_size for p in (data / "exports").rglob("*") if p.is_file()) / 1e9
+    described = (f"{made['messages']:,} messages in {made['export_files']:,} files ({size:.2f} GB), "
+                 f"{made['groups']:,} groups, {made['staff']:,} staff")
+
+    def show(job: str, row: dict, what: str) -> None:
+        print(f"{'pipeline':<10}{job:<11}{row['rows']:>10,}{row['seconds']:>9.1f}{row['rows'] / row['seconds']:>13,.0f}"
+              f"{row['peak_rss_mb']:>13,.0f}   {what}", flush=True)
+
+    def slowest(name: str) -> None:
+        steps = sorted(json.loads((out / f"steps_{name}.json").read_text()), key=lambda step: -step[1])
+        print(f"{'':<21}steps {sum(s for _, s in steps):,.0f} s, slowest: "
+              + ", ".join(f"{key} {seconds:,.1f} s" for key, seconds in steps[:6]), flush=True)
+
+    baseline = measure(_BASELINE, data, work / "baseline")
+    show("baseline", baseline, f"requests; bare DuckDB script to Parquet, {described}")
+    full = measure("INCREMENTAL = False\n" + _KPI_RUN, data, out)
+    show("full", full, "records loaded; kpi run (ingest, KPIs, checks, grades, HR files, dashboards asset)")
+    slowest("full")
+    _linked_copy(world / "next_day" / "exports", data / "exports")
+    incremental = measure("INCREMENTAL = True\n" + _KPI_RUN, data, out)
+    show("incr", incremental, f"export files parsed (of {made['next_day_files']:,} new, "
+                              f"{made['next_day_messages']:,} messages of 2026-10-01); kpi run again")
+    slowest("incr")
+    dashboards = measure(_KPI_DASHBOARDS, data, out)
+    show("dashboards", dashboards, "pages; kpi dashboards on that warehouse")
+    ratio = full["seconds"] / baseline["seconds"]
+    share = incremental["seconds"] / full["seconds"]
+    peak = max(full["peak_rss_mb"], incremental["peak_rss_mb"])
+    print(f"pipeline: full / baseline {ratio:.2f}x (target <= {TARGET_RATIO:g}x), full {full['seconds']:.0f} s "
+          f"(target <= {TARGET_SECONDS:.0f} s), incremental / full {share:.0%} (target <= {TARGET_INCREMENTAL:.0%}), "
+          f"peak RSS {peak:,.0f} MB (target <= {TARGET_RSS_MB:,}), dashboards {dashboards['seconds']:.0f} s "
+          f"(target <= {TARGET_SECONDS:.0f} s)", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--formats", default="wecom,telegram,whatsapp,dashboards")
+    parser.add_argument("--formats", default="wecom,telegram,whatsapp,dashboards,pipeline")
     parser.add_argument("--workdir", type=Path, default=Path("build/bench"))
     args = parser.parse_args(argv)
     plans = _inputs(args.workdir)
@@ -332,6 +471,9 @@ def main(argv: list[str] | None = None) -> None:
     for fmt in args.formats.split(","):
         if fmt == "dashboards":
             bench_dashboards(args.workdir)
+            continue
+        if fmt == "pipeline":
+            bench_pipeline(args.workdir)
             continue
         path, size = plans[fmt]
         if not path.exists():
