@@ -846,28 +846,8 @@ def monthly_views(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, pl.Data
     ).fetchall()]
     views = {}
     for month in months:
-        staff = con.sql(
-            """
-            select staff.staff_id, staff.name, staff.role, staff.team, scores.period as month,
-                   scores.activity_score, scores.content_quality_score, scores.resolution_score,
-                   scores.satisfaction_score, scores.overall_score, scores.grade, scores.not_rated_reason,
-                   scores.rubric_version
-            from marts.fct_scores as scores
-            inner join raw.staff as staff on staff.staff_id = scores.entity_id
-            where scores.entity_type = 'staff' and scores.period_type = 'month' and scores.period = $month
-            order by staff.staff_id
-            """, params={"month": month}).pl()
-        groups = con.sql(
-            """
-            select groups.group_id, groups.name, groups.platform, groups.category, scores.period as month,
-                   scores.activity_score, scores.content_quality_score, scores.resolution_score,
-                   scores.satisfaction_score, scores.overall_score, scores.grade, scores.not_rated_reason,
-                   scores.rubric_version
-            from marts.fct_scores as scores
-            inner join raw.groups as groups on groups.group_id = scores.entity_id
-            where scores.entity_type = 'group' and scores.period_type = 'month' and scores.period = $month
-            order by groups.group_id
-            """, params={"month": month}).pl()
+        staff = _monthly_scores(con, month, "staff", "raw.staff", "staff_id", "name, role, team")
+        groups = _monthly_scores(con, month, "group", "raw.groups", "group_id", "name, platform, category")
         views[month] = {
             "staff.csv": staff,
             "staff_metrics.csv": metric_details(con, "staff", "month", month),
@@ -875,6 +855,24 @@ def monthly_views(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, pl.Data
             "group_metrics.csv": metric_details(con, "group", "month", month),
         }
     return views
+
+
+def _monthly_scores(con: duckdb.DuckDBPyConnection, month: str, entity_type: str, registry: str,
+                    key: str, described_by: str) -> pl.DataFrame:
+    """One month's scores and grades of one entity type, with the registry columns that name it.
+    `registry`, `key` and `described_by` are our own identifiers, never input."""
+    described = ", ".join(f"entity.{column.strip()}" for column in described_by.split(","))
+    return con.sql(
+        f"""
+        select entity.{key}, {described}, scores.period as month,
+               scores.activity_score, scores.content_quality_score, scores.resolution_score,
+               scores.satisfaction_score, scores.overall_score, scores.grade, scores.not_rated_reason,
+               scores.rubric_version
+        from marts.fct_scores as scores
+        inner join {registry} as entity on entity.{key} = scores.entity_id
+        where scores.entity_type = $entity_type and scores.period_type = 'month' and scores.period = $month
+        order by entity.{key}
+        """, params={"month": month, "entity_type": entity_type}).pl()
 
 
 def write_monthly_views(con: duckdb.DuckDBPyConnection, published: Path) -> list[Path]:
