@@ -255,7 +255,7 @@ def run(
         published.append(f"HR monthly    {(out / 'published' / 'monthly').resolve()}/<YYYY-MM>/")
     except (KpiError, ExportReadError) as exc:
         _fail(str(exc))
-    _summary(warehouse, published, out / "dashboards" / "index.html", pipeline)
+    _summary(warehouse, published, (out / "dashboards" / "index.html").resolve(), pipeline)
 
 
 def _inspect_file(path: Path, rel_path: str, fmt: str | None, options: SourceOptions,
