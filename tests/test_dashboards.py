@@ -126,9 +126,9 @@ def test_the_asset_reads_only_tables_the_pipeline_builds():
 def test_no_external_url_in_any_generated_file(sample_site):
     """Offline: the pages, stylesheet and script name nothing remote, and every link and script they
     use is a file of the site. The one exception is plotly.js itself, the vendored cartesian bundle byte
-    for byte (dashboards/vendor/README.md): the addresses in it are XML namespaces, licence notes and
-    the Chart Studio link the plot config switches off; no server the page could fetch from (every
-    trace is bar, scatter or heatmap)."""
+    for byte (dashboards/vendor/README.md, with its two remote defaults blanked): the addresses left in
+    it are XML namespaces and licence or documentation notes, no server the page could fetch from
+    (every trace is bar, scatter or heatmap)."""
     site = sample_site[0] / "dashboards"
     url = re.compile(r"(?:https?:|ftp:|wss?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}|@import|url\(", re.I)
     files = [p for p in site.rglob("*") if p.is_file()]
@@ -143,8 +143,8 @@ def test_no_external_url_in_any_generated_file(sample_site):
     [vendored] = [p for p in files if p.name.endswith(".js") and "plotly" in p.name]
     assert vendored == plotly_js, "one plotly.js copy for every page"
     hosts = set(re.findall(r"https?://([A-Za-z0-9.-]+)", plotly_js.read_text(encoding="utf-8")))
-    namespaces_and_notes = {"www.w3.org", "github.com", "feross.org", "plotly.com", "cloud.plotly.com",
-                            "cdn.plot.ly", "getify.mit-license.org", "syntheti.cc"}
+    namespaces_and_notes = {"www.w3.org", "github.com", "feross.org", "plotly.com", "getify.mit-license.org",
+                            "syntheti.cc"}
     assert hosts <= namespaces_and_notes, f"plotly.js names new hosts {hosts - namespaces_and_notes}"
     for page in pages(site):
         for link in visible(page).links:
