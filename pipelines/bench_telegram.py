@@ -24,23 +24,13 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-_GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚"]
-_FAMILY = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"]
-_FIRST = ["Ana", "Bob", "Carol", "David", "Emma", "Felix", "Grace", "Hugo", "Iris", "Jake", "Kim", "Liam",
-          "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wen", "Yusuf"]
-_LAST = ["Smith", "Chen", "Garcia", "Müller", "Silva", "Khan", "Nguyen", "Rossi", "Kowalski", "Tanaka"]
+from pipelines.bench_text import EN as _SHARED_EN, FAMILY as _FAMILY, FIRST as _FIRST, GIVEN as _GIVEN, LAST as _LAST
+from pipelines.bench_text import TAIL as _TAIL, ZH as _SHARED_ZH
 
-_ZH = ["好的", "收到", "谢谢大家", "明天几点开会？", "我已经发到群里了", "这个问题我来跟进一下", "周末有活动吗",
-       "哈哈哈哈", "辛苦了", "请问这个链接还有效吗", "今天的直播几点开始", "我同意楼上的意见", "已经处理好了",
-       "大家注意一下新的群规", "价格能再便宜一点吗", "下午三点在老地方见", "文件我晚点再发", "有人知道怎么退款吗",
-       "这个周五截止", "欢迎新朋友👏", "订单号是多少？", "请把\"发票抬头\"发我一下"]
-_EN = ["ok", "thanks!", "see you tomorrow", "Can someone share the slides?", "I'll be 10 minutes late",
-       "Great job everyone 👍", "Is the meeting still on?", "lol", "sounds good to me", "done ✅",
-       "Please check the pinned message", "who is bringing snacks?", "Happy birthday!! 🎂",
-       "The link doesn't work for me", "let me check and get back to you", "agreed", "Good morning ☀️",
-       "What time does it start?", "I sent the invoice yesterday", "nice", 'he said "tomorrow"',
-       "the file is in C:\\shared\\reports"]
-_TAIL = ["", "", "", "", " 😂", " 🙏", "!", "?", " haha", "。", "～", " :)"]
+#: A few more lines than the shared set, with quotes and backslashes that JSON must escape.
+_ZH = _SHARED_ZH + ["订单号是多少？", "请把\"发票抬头\"发我一下"]
+_EN = _SHARED_EN + ['he said "tomorrow"', "the file is in C:\\shared\\reports"]
+
 _LINKS = ["https://t.me/joinchat/AAAAAE", "https://example.com/order?id=42", "https://github.com/telegramdesktop/tdesktop",
           "https://mp.weixin.qq.com/s/abc123", "https://docs.google.com/document/d/1x"]
 _NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"

@@ -6,8 +6,8 @@ suite blocks everything downstream (grades, HR files, dashboards) and its check 
 each failed expectation with its unexpected count and examples.
 
 GE's pandas engine holds every row it validates in memory, so large tables are validated in chunks
-of `CHUNK_ROWS`; a suite with a `unique` column splits its chunks by the hash of that column, so
-every copy of a value lands in the same chunk and uniqueness is still checked over the whole table.
+of `CHUNK_ROWS`, split by the hash of the suite's `unique` column, so every copy of a value lands
+in the same chunk and uniqueness is still checked over the whole table.
 
 The SQL files in `sql/checks/` hold business rules across columns and rows; these suites hold
 the contract of each table: keys, allowed values, ranges, grain.
@@ -58,8 +58,10 @@ class Suite:
     table: str
     description: str
     sql: str
+    #: the column that identifies a row (its uniqueness is one of the expectations); big tables are
+    #: split into chunks by its hash
+    unique: str
     expectations: tuple[Expect, ...]
-    unique: str | None = None
     additional_deps: tuple[str, ...] = ()
 
     @property
@@ -217,7 +219,7 @@ def _chunks(con, suite: Suite):
         yield rows, con.sql(suite.sql).df()
         return
     for part in range(parts):
-        split = f"hash({suite.unique}) % {parts} = {part}" if suite.unique else f"rowid % {parts} = {part}"
+        split = f"hash({suite.unique}) % {parts} = {part}"
         frame = con.sql(f"select * from ({suite.sql}) where {split}").df()
         yield len(frame), frame
 

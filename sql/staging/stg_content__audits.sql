@@ -11,14 +11,11 @@
 -- as reviewed. The FIRST submission decides `post_passed_first_time` (its first verdict is 'pass'; a
 -- later resubmission that passes does not turn a first-time failure into a pass) and `post_is_reviewed`
 -- (its first verdict is not NULL, i.e. not pending); both are repeated on every row of the post.
--- Identity (author and group on the submission's local date) comes from staging.stg_inputs__identities;
+-- Identity (author and group on the submission's local date) and that date come from
+-- staging.stg_inputs__identities;
 -- unresolved parts are explained in `resolution_note`.
 -- The reviewer's name is dropped (raw only, never published).
 with
-
-settings as (
-    select * from raw.rubric_settings
-),
 
 audits as (
     select * exclude (reviewer) from raw.content_audits
@@ -43,10 +40,8 @@ deduplicated as (
 numbered as (
     select
         deduplicated.* rename (submission as file_submission),
-        row_number() over (partition by post_id order by submitted_at) as submission_number,
-        timezone(settings.reporting_timezone, deduplicated.submitted_at)::date as submitted_date
+        row_number() over (partition by post_id order by submitted_at) as submission_number
     from deduplicated
-    cross join settings
 ),
 
 posts as (
@@ -62,6 +57,7 @@ posts as (
 noted as (
     select
         numbered.* rename (staff_id as named_staff_id, group_id as named_group_id),
+        identities.on_date as submitted_date,
         posts.is_first_known,
         posts.post_passed_first_time,
         posts.post_is_reviewed,

@@ -2,7 +2,8 @@
 -- raw.survey_responses. Grain: response_id (the survey tool's id, or the loader's content fingerprint).
 -- De-duplication: a response delivered in several files counts once; the copy in the file whose path
 -- sorts last wins (a later export replaces an earlier one), then the later record.
--- Identity (staff member and group on the row's local date) comes from staging.stg_inputs__identities.
+-- Identity (staff member and group on the row's local date) and that date (reporting time zone) come
+-- from staging.stg_inputs__identities.
 -- What the file named is kept in the `named_*` columns; what could not be resolved is explained in
 -- `resolution_note`.
 -- `attributed_to` (§4.4 "attributed to the staff member it names, else to its group"): 'staff' when the
@@ -10,10 +11,6 @@
 -- A response naming both counts for the staff member only.
 -- The respondent (a customer's name or account) is dropped here: it never leaves the raw layer.
 with
-
-settings as (
-    select * from raw.rubric_settings
-),
 
 responses as (
     select * exclude (respondent) from raw.survey_responses
@@ -30,26 +27,19 @@ deduplicated as (
     ) = 1
 ),
 
-localised as (
-    select
-        deduplicated.*,
-        timezone(settings.reporting_timezone, deduplicated.responded_at)::date as responded_date
-    from deduplicated
-    cross join settings
-),
-
 noted as (
     select
-        localised.* rename (staff_id as named_staff_id, group_id as named_group_id),
+        deduplicated.* rename (staff_id as named_staff_id, group_id as named_group_id),
+        identities.on_date as responded_date,
         identities.resolved_staff_id as staff_id,
         identities.resolved_group_id as group_id,
         identities.staff_note,
         identities.group_note
-    from localised
+    from deduplicated
     inner join staging.stg_inputs__identities as identities
         on identities.input_kind = 'surveys'
-        and identities.source_file = localised.source_file
-        and identities.source_record = localised.source_record
+        and identities.source_file = deduplicated.source_file
+        and identities.source_record = deduplicated.source_record
 ),
 
 final as (

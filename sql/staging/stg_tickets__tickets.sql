@@ -3,7 +3,8 @@
 -- De-duplication: a ticket in several files (logs re-exported, or listing status changes) counts once,
 -- by the loader's own rule applied across files: the copy with the latest of (closed_at, opened_at) wins,
 -- then the file whose path sorts last, then the later record. `copies` says how many copies were seen.
--- Identity (staff member and group on the row's local date) comes from staging.stg_inputs__identities.
+-- Identity (staff member and group on the row's local date) and that date (reporting time zone) come
+-- from staging.stg_inputs__identities.
 -- What the file named is kept in the `named_*` columns; what could not be resolved is explained in
 -- `resolution_note`.
 -- is_resolved is the loader's: true when resolved/closed with a closed_at, false when open/reopened,
@@ -17,10 +18,6 @@
 -- neither identifies a member (the ticket then covers no request). The customer column itself is not
 -- selected: it never leaves the raw layer.
 with
-
-settings as (
-    select * from raw.rubric_settings
-),
 
 tickets as (
     select * from raw.tickets
@@ -37,26 +34,19 @@ deduplicated as (
     ) = 1
 ),
 
-localised as (
-    select
-        deduplicated.*,
-        timezone(settings.reporting_timezone, deduplicated.opened_at)::date as opened_date
-    from deduplicated
-    cross join settings
-),
-
 noted as (
     select
-        localised.* rename (staff_id as named_staff_id, group_id as named_group_id),
+        deduplicated.* rename (staff_id as named_staff_id, group_id as named_group_id),
+        identities.on_date as opened_date,
         identities.resolved_staff_id as staff_id,
         identities.resolved_group_id as group_id,
         identities.staff_note,
         identities.group_note
-    from localised
+    from deduplicated
     inner join staging.stg_inputs__identities as identities
         on identities.input_kind = 'tickets'
-        and identities.source_file = localised.source_file
-        and identities.source_record = localised.source_record
+        and identities.source_file = deduplicated.source_file
+        and identities.source_record = deduplicated.source_record
 ),
 
 requesters as (
