@@ -385,7 +385,7 @@ covering_tickets as (
         and tickets.member_key = timed.member_key
         and tickets.is_resolved is not null
         and tickets.opened_at >= timed.opened_at - to_microseconds(getvariable('ticket_match_microseconds'))
-        and tickets.opened_at <= timed.last_message_at + to_microseconds(getvariable('ticket_match_microseconds'))
+        and tickets.opened_at <= timed.opened_at + to_microseconds(getvariable('ticket_match_microseconds'))
     qualify row_number() over (
         partition by timed.group_id, timed.member_key, timed.burst_number order by tickets.opened_at, tickets.ticket_id
     ) = 1

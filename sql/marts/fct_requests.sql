@@ -19,9 +19,9 @@
 -- the ticket's final status wins, whatever the chats say (also for an unanswered request). A ticket
 -- (staging.stg_tickets__tickets) covers a request when it names the same group and the same requester
 -- (member_key: the ticket's customer, else the sender of its linked message) and was opened within
--- `ticket_match_minutes` (rubric, default 10) of the request: no earlier than that before its first
--- message and no later than that after its last one (a burst spans several messages; either side,
--- because a helpdesk clock and a chat export may disagree by a few minutes). Only tickets whose outcome
+-- `ticket_match_minutes` (rubric, default 10) of the request, i.e. of its opening (§3: the clock starts
+-- at the first message), on either side, because a helpdesk clock and a chat export may disagree by a
+-- few minutes. Only tickets whose outcome
 -- is known count (is_resolved not NULL: a resolved/closed ticket without a closed_at leaves the chat rule
 -- in charge). Several covering tickets: the earliest opened decides, ties to the lowest ticket_id. One
 -- ticket may cover more than one request of the same member (they are then the same issue).
@@ -298,7 +298,7 @@ covering_tickets as (
         and tickets.member_key = timed.member_key
         and tickets.opened_at >= timed.opened_at
             - to_microseconds((settings.ticket_match_minutes * 60000000)::bigint)
-        and tickets.opened_at <= timed.last_message_at
+        and tickets.opened_at <= timed.opened_at
             + to_microseconds((settings.ticket_match_minutes * 60000000)::bigint)
     qualify row_number() over (
         partition by timed.group_id, timed.member_key, timed.burst_number
