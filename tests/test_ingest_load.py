@@ -128,3 +128,100 @@ def test_an_empty_export_loads_with_a_warning_and_a_vanished_one_names_itself(tm
         (["exports/wecom/empty.jsonl: the file holds no messages, events or records"],)]
     with pytest.raises(ExportReadError, match="cannot read the file"):
         sha256_of(data / "exports" / "wecom" / "gone.jsonl")
+
+
+def _wecom_folder(data: Path) -> list[str]:
+    """Several rooms of small WeCom files in every encoding the fixtures have, an empty one and
+    one whose last line has no line break: what the loader's batches must read like single files."""
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "wecom"
+    names = []
+    for room in ("room-a", "room-b"):
+        folder = data / "exports" / "wecom" / room
+        folder.mkdir(parents=True)
+        for fixture in sorted(fixtures.glob("*.jsonl")):
+            shutil.copy(fixture, folder / fixture.name)
+        (folder / "empty.jsonl").write_bytes(b"")
+        unterminated = (fixtures / "archive.jsonl").read_bytes().rstrip(b"\n")
+        (folder / "unterminated.jsonl").write_bytes(unterminated)
+        names += sorted(p.relative_to(data).as_posix() for p in folder.iterdir())
+    return names
+
+
+def _raw_rows(con) -> dict[str, list]:
+    return {
+        table: con.execute(f"select * exclude (mtime_ns) from {table} order by all" if table == "raw.source_files"
+                           else f"select * from {table} order by all").fetchall()
+        for table in ("raw.chat_messages", "raw.chat_events", "raw.ingest_quarantine", "raw.source_files")
+    }
+
+
+def test_small_files_load_in_batches_exactly_as_one_by_one(tmp_path, monkeypatch):
+    import duckdb
+
+    from assets.ingest import load
+
+    data = tmp_path / "data"
+    names = _wecom_folder(data)
+    batched = duckdb.connect()
+    calls = []
+    real = load.BATCH_PARSERS["wecom"]
+    monkeypatch.setitem(load.BATCH_PARSERS, "wecom", lambda sources, **kw: calls.append(len(sources)) or real(sources, **kw))
+    report = load.sync_exports(batched, data, source_options=lambda _: SourceOptions())
+    assert calls == [len(names)]  # one batch, one query for every file
+    assert [f["source_file"] for f in report.files] == names
+    streamed = duckdb.connect()
+    monkeypatch.setattr(load, "SMALL_FILE_BYTES", -1)
+    load.sync_exports(streamed, data, source_options=lambda _: SourceOptions())
+    assert calls == [len(names)]
+    expected, got = _raw_rows(streamed), _raw_rows(batched)
+    assert len(expected["raw.chat_messages"]) > 20 and expected["raw.ingest_quarantine"]
+    assert got == expected
+
+
+def test_unchanged_files_are_not_hashed_again_and_touched_ones_are_not_parsed_again(tmp_path, monkeypatch):
+    import os
+
+    import duckdb
+
+    from assets.ingest import load
+
+    data = tmp_path / "data"
+    names = _wecom_folder(data)
+    con = duckdb.connect()
+    load.sync_exports(con, data, source_options=lambda _: SourceOptions())
+    hashed = []
+    real = load.ExportFile.sha256
+    monkeypatch.setattr(load.ExportFile, "sha256", lambda self: hashed.append(self.rel_path) or real(self))
+    again = load.sync_exports(con, data, source_options=lambda _: SourceOptions())
+    assert hashed == [] and all(f["skipped"] for f in again.files)
+    touched = data / names[0]
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    after_touch = load.sync_exports(con, data, source_options=lambda _: SourceOptions())
+    assert hashed == [names[0]] and all(f["skipped"] for f in after_touch.files)
+    load.sync_exports(con, data, source_options=lambda _: SourceOptions())
+    assert hashed == [names[0]]  # the new time was remembered
+    before = _raw_rows(con)["raw.chat_messages"]
+    with touched.open("ab") as handle:
+        handle.write(b'\n{"msgid":"late-1","action":"send","from":"zhangsan","roomid":"wrA","msgtime":1691386666454,'
+                     b'"msgtype":"text","text":{"content":"late"}}\n')
+    changed = load.sync_exports(con, data, source_options=lambda _: SourceOptions())
+    assert [f["source_file"] for f in changed.files if not f["skipped"]] == [names[0]]
+    assert len(_raw_rows(con)["raw.chat_messages"]) == len(before) + 1
+
+
+def test_an_undecodable_small_file_names_itself_and_its_batch_writes_nothing(tmp_path):
+    import duckdb
+    import pytest
+
+    from assets.ingest.errors import ExportReadError
+    from assets.ingest.load import sync_exports
+
+    data = tmp_path / "data"
+    _wecom_folder(data)
+    bad = data / "exports" / "wecom" / "room-b" / "broken.jsonl"
+    bad.write_bytes(b'{"msgid":"x1","msgtime":1691386666454}\n\x80\x80 not text\n')
+    con = duckdb.connect()
+    with pytest.raises(ExportReadError, match="room-b/broken.jsonl"):
+        sync_exports(con, data, source_options=lambda _: SourceOptions())
+    assert con.execute("select count(*) from raw.chat_messages").fetchall() == [(0,)]
+    assert con.execute("select count(*) from raw.source_files").fetchall() == [(0,)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 from dataclasses import dataclass
 
@@ -221,7 +222,7 @@ def _content_ids(keyed: pl.DataFrame, fields: list[str]) -> pl.Series:
         [source.slice(start, _ID_BATCH_ROWS) for start in range(0, max(source.height, 1), _ID_BATCH_ROWS)],
         rechunk=False,
     )
-    con = _fingerprint_connection()
+    con = thread_parser_connection()
     con.register("fingerprint_input", arrow_view(batches))
     try:
         ids = con.sql(
@@ -236,14 +237,25 @@ def _content_ids(keyed: pl.DataFrame, fields: list[str]) -> pl.Series:
 _THREAD_STATE = threading.local()
 
 
-def _fingerprint_connection() -> duckdb.DuckDBPyConnection:
-    """This thread's parser connection for fingerprints, opened once: opening one costs ~25 ms,
-    which a streaming parser would pay for every block (a connection serves one thread at a
-    time, hence one per thread)."""
+def thread_parser_connection() -> duckdb.DuckDBPyConnection:
+    """This thread's parser connection, opened once: opening one costs ~20 ms, which a loader
+    of thousands of small files, or a streaming parser fingerprinting block by block, would
+    otherwise pay again and again (a connection serves one thread at a time, hence one per
+    thread). Callers register and unregister their frames around each query."""
     con = getattr(_THREAD_STATE, "connection", None)
     if con is None:
         con = _THREAD_STATE.connection = parser_connection()
     return con
+
+
+@atexit.register
+def _close_main_thread_connection() -> None:
+    """Close and drop the main thread's connection before interpreter shutdown, so DuckDB never
+    reports it as leaked (other threads' connections go with their threads)."""
+    con = getattr(_THREAD_STATE, "connection", None)
+    if con is not None:
+        con.close()
+        del _THREAD_STATE.connection
 
 
 #: SQL: the JSON type of a record (column `json_kind`, from `json_type`) in words a person reads,

@@ -67,6 +67,18 @@ PART_PARSERS: dict[str, PartParser] = {
     "telegram": telegram.parse_parts,
 }
 
+class BatchParser(Protocol):
+    """`parse_batch` of a format whose small files are parsed many at a time: one result per
+    `(path, rel_path)`, in order, each what `parse` gives for that file."""
+
+    def __call__(self, sources: list[tuple[Path, str]], *, source_tz: str = ...) -> list[ParseResult]: ...
+
+
+#: Formats that parse many small files in one query (the loader's batches of small files).
+BATCH_PARSERS: dict[str, BatchParser] = {
+    "wecom": wecom.parse_batch,
+}
+
 #: Content sniffers, most specific first: several formats are JSON objects with a message array,
 #: so the ones with distinctive keys (Telegram, QCE, Discord) are tried before looser text rules.
 _SNIFFERS: list[tuple[str, Callable[[str], bool]]] = [

@@ -236,6 +236,38 @@ def read_text(path: Path, *, display_path: Path | str | None = None) -> tuple[st
     return text, stream.encoding
 
 
+def read_small(path: Path, *, display_path: Path | str | None = None) -> tuple[bytes, str]:
+    """A file small enough to hold whole, as UTF-8 bytes without a BOM, and its encoding: the
+    same checks and decoding as `TextStream`, for loaders that parse many small files at once."""
+    stream = TextStream(path, display_path=display_path)
+    data = b"".join(data for data, _ in stream._blocks())
+    return data, stream.encoding
+
+
+def batch_lines(texts: list[tuple[str, bytes]]) -> pl.DataFrame:
+    """`(source_file, line_no, raw)` for every physical line of many files' UTF-8 texts
+    (`(source_file, data)` each), split exactly as `TextBlock.lines` splits one file, in a single
+    pass over all of them: a file's lines are numbered from 1 and its last line needs no `\\n`."""
+    whole = [data if not data or data.endswith(b"\n") else data + b"\n" for _, data in texts]
+    counts = pl.DataFrame(
+        {"source_file": [name for name, _ in texts], "lines": [data.count(b"\n") for data in whole]},
+        schema={"source_file": pl.String(), "lines": pl.Int64()},
+    ).filter(pl.col("lines") > 0)
+    if not counts.height:
+        return pl.DataFrame(schema={"source_file": pl.String(), "line_no": pl.Int64(), "raw": pl.String()})
+    try:
+        raw = pl.read_lines(b"".join(whole), name="raw")
+    except pl.exceptions.ComputeError:
+        for (name, data) in texts:  # name the file and line that is not UTF-8
+            TextBlock(data, 1, len(data)).lines(name)
+        raise
+    numbered = counts.select(
+        pl.col("source_file").repeat_by("lines").explode(),
+        pl.int_ranges(1, pl.col("lines") + 1).explode().alias("line_no"),
+    )
+    return pl.concat([numbered, raw], how="horizontal")
+
+
 def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     """Decode the first `size` bytes leniently, for format sniffing only.
 

@@ -11,7 +11,9 @@ never double-counts, and a message present in two overlapping files is de-duplic
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +22,10 @@ import polars as pl
 
 from assets.ingest.common import FINGERPRINT_VERSION, arrow_view
 from assets.ingest.errors import ExportReadError
-from assets.ingest.detect import PARSERS, detect_format, parse_parts, platform_of
-from assets.ingest.schema import EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, SourceOptions, empty
+from assets.ingest.detect import BATCH_PARSERS, PARSERS, detect_format, parse_parts, platform_of
+from assets.ingest.schema import (
+    EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, ParseResult, SourceOptions, empty,
+)
 
 #: Bump when a parser changes what it produces, so unchanged files are parsed again; it carries
 #: `FINGERPRINT_VERSION` because content fingerprints are part of what parsers produce.
@@ -32,6 +36,7 @@ SOURCE_FILES_SCHEMA: dict[str, pl.DataType] = {
     "format": pl.String(),
     "encoding": pl.String(),
     "size_bytes": pl.Int64(),
+    "mtime_ns": pl.Int64(),  # with size_bytes: an unchanged file is not hashed again
     "sha256": pl.String(),
     "parser_version": pl.String(),
     "parse_options": pl.String(),  # SourceOptions.stamp(): a changed setting re-parses the file
@@ -159,15 +164,10 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"alter table {table} add column {column} {sql_type}")
 
 
-def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
-    """What each loaded file was parsed from and how: content hash, parser version, options."""
-    rows = con.execute("select source_file, sha256, parser_version, parse_options from raw.source_files").fetchall()
-    return {source_file: (sha, version, options) for source_file, sha, version, options in rows}
-
-
-def _delete_file(con: duckdb.DuckDBPyConnection, rel_path: str) -> None:
+def _delete_files(con: duckdb.DuckDBPyConnection, rel_paths: list[str]) -> None:
+    """Remove the files' rows from every raw table: one scan per table, however many files."""
     for table in RAW_TABLES:
-        con.execute(f"delete from {table} where source_file = $file", {"file": rel_path})
+        con.execute(f"delete from {table} where source_file in (select unnest($files))", {"files": rel_paths})
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -183,71 +183,32 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
 _PART_TABLES = {table: f"{table}__loading" for table in ("raw.chat_messages", "raw.chat_events", "raw.ingest_quarantine")}
 
 
-def _load_file(
-    con: duckdb.DuckDBPyConnection,
-    export: ExportFile,
-    sha: str,
-    *,
-    fmt: str | None,
-    options: SourceOptions,
-    on_bytes: Callable[[int], None],
-) -> None:
-    """Replace one file's rows in every raw table, atomically, in bounded memory.
+#: Files up to this size are parsed and loaded together with others (`_load_batch`); bigger ones
+#: are streamed part by part (`_load_file`). An operator's archive is often thousands of files of
+#: a few hundred KB (one per room per day or month), where per-file queries and transactions
+#: would cost more than the parsing itself.
+SMALL_FILE_BYTES = 16 << 20
+#: Input bytes per batch: its parsed rows are held in memory until its one transaction.
+BATCH_BYTES = 96 << 20
+#: Files per batch, however small they are.
+BATCH_FILES = 2000
 
-    Parts are inserted as they are parsed into `<table>__loading` tables, each insert committed, so
-    DuckDB writes them to disk as it goes (inside one open transaction it keeps every inserted row
-    in memory: 4.8 GB for a 10-million-message archive, against 1.5 GB this way). Only then does
-    one transaction swap the file's old rows for the new ones. A failure half-way (an unreadable
-    byte, a full disk) leaves the file's previous rows as they were.
-    """
-    for table, loading in _PART_TABLES.items():
-        con.execute(f"create or replace table {loading} as select * from {table} limit 0")
-    # raw rows carry their own order (source_file, source_record); letting DuckDB insert in parallel
-    # without keeping arrival order is a third faster
-    con.execute("set preserve_insertion_order = false")
-    try:
-        counts = {"messages": 0, "events": 0, "quarantined": 0}
-        warnings: list[str] = []
-        last = None
-        timezone_assumed = None
-        for part in parse_parts(export.path, rel_path=export.rel_path, format=fmt,
-                                source_tz=options.timezone, date_order=options.date_order):
-            _insert(con, _PART_TABLES["raw.chat_messages"], part.messages)
-            _insert(con, _PART_TABLES["raw.chat_events"], part.events)
-            _insert(con, _PART_TABLES["raw.ingest_quarantine"], part.quarantine)
-            counts["messages"] += part.messages.height
-            counts["events"] += part.events.height
-            counts["quarantined"] += part.quarantine.height
-            warnings += [w for w in part.warnings if w not in warnings]
-            timezone_assumed = timezone_assumed or part.timezone_assumed
-            last = part
-            if part.end_offset is not None:
-                on_bytes(part.end_offset)
-        if not any(counts.values()):
-            # an empty export (0 bytes, a BOM alone) is loaded, but nobody should think it was read
-            warnings.append(f"{export.rel_path}: the file holds no messages, events or records")
-        listing = pl.DataFrame(
-            [{
-                "source_file": export.rel_path, "format": last.format, "encoding": last.encoding,
-                "size_bytes": export.size, "sha256": sha, "parser_version": PARSER_VERSION,
-                "parse_options": options.stamp(), "timezone_assumed": timezone_assumed, **counts, "warnings": warnings,
-            }],
-            schema=SOURCE_FILES_SCHEMA,
-        )
-        con.execute("begin transaction")
-        try:
-            _delete_file(con, export.rel_path)
-            for table, loading in _PART_TABLES.items():
-                con.execute(f"insert into {table} select * from {loading}")
-            _insert(con, "raw.source_files", listing)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-    finally:
-        con.execute("reset preserve_insertion_order")
-        for loading in _PART_TABLES.values():
-            con.execute(f"drop table if exists {loading}")
+
+@dataclass
+class _Planned:
+    """A file to load, with how to read it."""
+
+    export: ExportFile
+    sha: str
+    fmt: str | None
+    options: SourceOptions
+    size: int  # as planned (one stat per file per run)
+    mtime_ns: int
+
+    @property
+    def streamed(self) -> bool:
+        """Loaded alone, part by part: big files, and folder exports."""
+        return self.size > SMALL_FILE_BYTES or bool(self.export.members)
 
 
 def sync_exports(
@@ -258,44 +219,244 @@ def sync_exports(
     format_override: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Bring the raw tables in line with the files under `data_dir/exports`."""
+    """Bring the raw tables in line with the files under `data_dir/exports`.
+
+    A file whose size and modification time match its loaded row is not hashed again (that is
+    what a re-run costs: a stat per file); otherwise its sha256 decides whether it is read again.
+    """
     ensure_raw_tables(con)
     files = scan_exports(data_dir)
-    loaded = _loaded_hashes(con)
-    report = IngestReport()
-    total = sum(f.size for f in files) or 1
+    loaded = _loaded_files(con)
+    todo, touched = _plan(files, loaded, source_options, format_override)
+    total = sum(plan.size for plan in todo) or 1
     done = 0
+
+    def advance(rel_path: str, offset: int) -> None:
+        if progress:
+            progress(rel_path, done + offset, total)
+
+    for batch in _batches(todo):
+        if batch[0].streamed:
+            plan = batch[0]
+            _load_file(con, plan, on_bytes=lambda offset: advance(plan.export.rel_path, min(offset, plan.size)))
+        else:
+            _load_batch(con, batch, replace={plan.export.rel_path for plan in batch} & loaded.keys())
+        done += sum(plan.size for plan in batch)
+        advance(batch[-1].export.rel_path, 0)
+    _remember_mtimes(con, touched)
+    present = {f.rel_path for f in files}
+    removed = sorted(set(loaded) - present)
+    if removed:
+        _in_transaction(con, lambda: _delete_files(con, removed))
+    listing = {row[0]: row[1:] for row in con.execute(
+        "select source_file, format, messages, events, quarantined from raw.source_files").fetchall()}
+    parsed = {plan.export.rel_path: plan.sha for plan in todo}
+    report = IngestReport(removed=removed)
+    sizes = {plan.export.rel_path: plan.size for plan in todo}
     for export in files:
-        sha = export.sha256()
-        # Detect first: how to read a source is configured per platform.
+        fmt, messages, events, quarantined = listing[export.rel_path]
+        report.files.append({
+            "source_file": export.rel_path, "skipped": export.rel_path not in parsed,
+            "sha256": parsed.get(export.rel_path) or loaded[export.rel_path].sha,
+            "size_bytes": sizes[export.rel_path] if export.rel_path in sizes else loaded[export.rel_path].size,
+            "format": fmt, "messages": messages, "events": events, "quarantined": quarantined,
+        })
+    return report
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What a loaded file's row in `raw.source_files` says about how it was read."""
+
+    platform: str  # the `format` column: parsers write their platform there
+    sha: str
+    version: str
+    options: str
+    size: int
+    mtime_ns: int | None
+
+
+def _loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, _Loaded]:
+    rows = con.execute("select source_file, format, sha256, parser_version, parse_options, size_bytes, mtime_ns "
+                       "from raw.source_files").fetchall()
+    return {row[0]: _Loaded(*row[1:]) for row in rows}
+
+
+def _plan(
+    files: list[ExportFile],
+    loaded: dict[str, _Loaded],
+    source_options: Callable[[str], SourceOptions],
+    format_override: str | None,
+) -> tuple[list[_Planned], dict[str, int]]:
+    """The files to (re)load, and the loaded files whose content is unchanged but whose
+    modification time moved (a copy, a `touch`): their new time is remembered so the next run
+    need not hash them again.
+
+    Hashing is the one cost every file pays on every run, so it happens only when size or time
+    differ, on two threads (hashlib releases the GIL)."""
+    candidates = []
+    for export in files:
+        size, mtime_ns = export.size, export.mtime_ns
+        before = loaded.get(export.rel_path)
+        if before is not None and (before.size, before.mtime_ns, before.version) == (size, mtime_ns, PARSER_VERSION):
+            # unchanged since it was loaded: its stored platform (what options are keyed by)
+            # spares reading its head to detect the format again
+            platform = platform_of(format_override or export.format_hint or before.platform)
+            if before.options == source_options(platform).stamp():
+                continue
+        # detect first: how to read a source is configured per platform
         fmt = format_override or export.format_hint or detect_format(export.path)
         options = source_options(platform_of(fmt) if fmt else "default")
-        skipped = loaded.get(export.rel_path) == (sha, PARSER_VERSION, options.stamp())
-        entry = {"source_file": export.rel_path, "skipped": skipped, "sha256": sha, "size_bytes": export.size}
-        if not skipped:
+        current = before is not None and (before.version, before.options) == (PARSER_VERSION, options.stamp())
+        candidates.append((export, fmt, options, size, mtime_ns, current))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        hashes = list(pool.map(lambda item: item[0].sha256(), candidates))
+    todo, touched = [], {}
+    for (export, fmt, options, size, mtime_ns, current), sha in zip(candidates, hashes):
+        if current and loaded[export.rel_path].sha == sha:
+            touched[export.rel_path] = mtime_ns
+        else:
+            todo.append(_Planned(export, sha, fmt, options, size, mtime_ns))
+    return todo, touched
 
-            def file_progress(offset: int, rel_path: str = export.rel_path, start: int = done) -> None:
-                if progress:
-                    progress(rel_path, start + min(offset, export.size), total)
 
-            _load_file(con, export, sha, fmt=fmt, options=options, on_bytes=file_progress)
-        row = con.execute(
-            "select format, messages, events, quarantined from raw.source_files where source_file = $file",
-            {"file": export.rel_path},
-        ).fetchall()[0]
-        entry.update(dict(zip(("format", "messages", "events", "quarantined"), row)))
-        report.files.append(entry)
-        done += export.size
-        if progress:
-            progress(export.rel_path, done, total)
-    present = {f.rel_path for f in files}
-    for rel_path in sorted(set(loaded) - present):
-        con.execute("begin transaction")
-        try:
-            _delete_file(con, rel_path)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        report.removed.append(rel_path)
-    return report
+def _batches(todo: list[_Planned]) -> list[list[_Planned]]:
+    """Small files grouped by how they are read (format and options), up to BATCH_BYTES or
+    BATCH_FILES each; every other file alone."""
+    groups: dict[tuple, list[list[_Planned]]] = {}
+    sizes: dict[int, int] = {}  # id of a run -> its bytes
+    alone = []
+    for plan in todo:
+        if plan.streamed:
+            alone.append([plan])
+            continue
+        runs = groups.setdefault((plan.fmt, plan.options), [[]])
+        if runs[-1] and (len(runs[-1]) >= BATCH_FILES or sizes[id(runs[-1])] + plan.size > BATCH_BYTES):
+            runs.append([])
+        runs[-1].append(plan)
+        sizes[id(runs[-1])] = sizes.get(id(runs[-1]), 0) + plan.size
+    return alone + [run for runs in groups.values() for run in runs if run]
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, batch: list[_Planned], *, replace: set[str]) -> None:
+    """Parse small files and replace their rows in one transaction (`replace`: those loaded before)."""
+    first = batch[0]
+    batch_parser = BATCH_PARSERS.get(first.fmt or "")
+    sources = [(plan.export.path, plan.export.rel_path) for plan in batch]
+    if batch_parser is not None:
+        results = batch_parser(sources, source_tz=first.options.timezone)
+    else:
+        results = [ParseResult.combine(parse_parts(plan.export.path, rel_path=plan.export.rel_path, format=plan.fmt,
+                                                   source_tz=plan.options.timezone, date_order=plan.options.date_order))
+                   for plan in batch]
+    listing = pl.concat([
+        _listing(plan, format=result.format, encoding=result.encoding, timezone_assumed=result.timezone_assumed,
+                 counts={"messages": result.messages.height, "events": result.events.height,
+                         "quarantined": result.quarantine.height}, warnings=result.warnings)
+        for plan, result in zip(batch, results)
+    ])
+
+    def swap() -> None:
+        if replace:
+            _delete_files(con, sorted(replace))
+        # one contiguous frame per table: DuckDB scans a frame of hundreds of small chunks at
+        # half the speed
+        _insert(con, "raw.chat_messages", pl.concat([r.messages for r in results], rechunk=True))
+        _insert(con, "raw.chat_events", pl.concat([r.events for r in results], rechunk=True))
+        _insert(con, "raw.ingest_quarantine", pl.concat([r.quarantine for r in results], rechunk=True))
+        _insert(con, "raw.source_files", listing)
+
+    with _unordered_inserts(con):
+        _in_transaction(con, swap)
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, plan: _Planned, *, on_bytes: Callable[[int], None]) -> None:
+    """Replace one (big) file's rows in every raw table, atomically, in bounded memory.
+
+    Parts are inserted as they are parsed into `<table>__loading` tables, each insert committed, so
+    DuckDB writes them to disk as it goes (inside one open transaction it keeps every inserted row
+    in memory: 4.8 GB for a 10-million-message archive, against 1.5 GB this way). Only then does
+    one transaction swap the file's old rows for the new ones. A failure half-way (an unreadable
+    byte, a full disk) leaves the file's previous rows as they were.
+    """
+    export, options = plan.export, plan.options
+    for table, loading in _PART_TABLES.items():
+        con.execute(f"create or replace table {loading} as select * from {table} limit 0")
+    try:
+        with _unordered_inserts(con):
+            counts = {"messages": 0, "events": 0, "quarantined": 0}
+            warnings: list[str] = []
+            last = None
+            timezone_assumed = None
+            for part in parse_parts(export.path, rel_path=export.rel_path, format=plan.fmt,
+                                    source_tz=options.timezone, date_order=options.date_order):
+                _insert(con, _PART_TABLES["raw.chat_messages"], part.messages)
+                _insert(con, _PART_TABLES["raw.chat_events"], part.events)
+                _insert(con, _PART_TABLES["raw.ingest_quarantine"], part.quarantine)
+                counts["messages"] += part.messages.height
+                counts["events"] += part.events.height
+                counts["quarantined"] += part.quarantine.height
+                warnings += [w for w in part.warnings if w not in warnings]
+                timezone_assumed = timezone_assumed or part.timezone_assumed
+                last = part
+                if part.end_offset is not None:
+                    on_bytes(part.end_offset)
+            listing = _listing(plan, format=last.format, encoding=last.encoding, timezone_assumed=timezone_assumed,
+                               counts=counts, warnings=warnings)
+
+            def swap() -> None:
+                _delete_files(con, [export.rel_path])
+                for table, loading in _PART_TABLES.items():
+                    con.execute(f"insert into {table} select * from {loading}")
+                _insert(con, "raw.source_files", listing)
+
+            _in_transaction(con, swap)
+    finally:
+        for loading in _PART_TABLES.values():
+            con.execute(f"drop table if exists {loading}")
+
+
+def _listing(plan: _Planned, *, format: str, encoding: str, timezone_assumed: str | None,
+             counts: dict[str, int], warnings: list[str]) -> pl.DataFrame:
+    """The file's row of `raw.source_files`."""
+    if not any(counts.values()):
+        # an empty export (0 bytes, a BOM alone) is loaded, but nobody should think it was read
+        warnings = [*warnings, f"{plan.export.rel_path}: the file holds no messages, events or records"]
+    return pl.DataFrame(
+        [{
+            "source_file": plan.export.rel_path, "format": format, "encoding": encoding,
+            "size_bytes": plan.size, "mtime_ns": plan.mtime_ns, "sha256": plan.sha,
+            "parser_version": PARSER_VERSION, "parse_options": plan.options.stamp(),
+            "timezone_assumed": timezone_assumed, **counts, "warnings": warnings,
+        }],
+        schema=SOURCE_FILES_SCHEMA,
+    )
+
+
+def _remember_mtimes(con: duckdb.DuckDBPyConnection, touched: dict[str, int]) -> None:
+    if touched:
+        moved = pl.DataFrame({"source_file": list(touched), "mtime_ns": list(touched.values())},  # noqa: F841
+                             schema={"source_file": pl.String(), "mtime_ns": pl.Int64()})
+        con.execute("update raw.source_files as f set mtime_ns = moved.mtime_ns from moved "
+                    "where f.source_file = moved.source_file")
+
+
+@contextmanager
+def _unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Raw rows carry their own order (source_file, source_record): letting DuckDB insert in
+    parallel without keeping arrival order is a third faster."""
+    con.execute("set preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("reset preserve_insertion_order")
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    con.execute("begin transaction")
+    try:
+        work()
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
