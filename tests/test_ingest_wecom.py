@@ -122,6 +122,18 @@ def test_blank_lines_are_skipped_but_counted(archive: ParseResult) -> None:
     assert archive.quarantine.is_empty()
 
 
+def test_white_space_lines_are_blank_and_a_bom_inside_the_file_is_dropped(tmp_path: Path) -> None:
+    """Exports joined with `cat` carry a BOM at each join; lines of Unicode white space (a
+    full-width space, a tab, a no-break space) are blank, not broken records."""
+    record = (FIXTURES / "archive.jsonl").read_text(encoding="utf-8").split("\n")[0]
+    path = tmp_path / "joined.jsonl"
+    path.write_text("\n".join([record, "\u3000", "\t \r", "\u00a0\u2028", "\ufeff", "\ufeff" + record.replace(
+        FIRST_MSGID, "second"), "\x0b\x85", ""]), encoding="utf-8")
+    result = wecom.parse(path, rel_path="joined.jsonl")
+    assert result.quarantine.is_empty()
+    assert result.messages.select("message_id", "source_record").rows() == [(FIRST_MSGID, 1), ("second", 6)]
+
+
 def test_malformed_lines_are_quarantined_with_their_line_numbers(malformed: ParseResult) -> None:
     reasons = dict(malformed.quarantine.select("source_record", "reason").iter_rows())
     assert reasons == {

@@ -16,7 +16,7 @@ from typing import Protocol
 from assets.ingest import discord, qq_qce, qq_qce_txt, qq_txt, slack, telegram, wechat, wecom, whatsapp
 from assets.ingest.encoding import read_head
 from assets.ingest.errors import ExportReadError
-from assets.ingest.schema import DATE_ORDER_FORMATS, ParseResult
+from assets.ingest.schema import DATE_ORDER_FORMATS, BatchResult, ParseResult
 
 #: How many leading lines may be inspected for a WeCom record (the first ones may be broken).
 _SNIFF_LINES = 20
@@ -68,10 +68,10 @@ PART_PARSERS: dict[str, PartParser] = {
 }
 
 class BatchParser(Protocol):
-    """`parse_batch` of a format whose small files are parsed many at a time: one result per
-    `(path, rel_path)`, in order, each what `parse` gives for that file."""
+    """`parse_batch` of a format whose small files are parsed many at a time, from
+    `(path, rel_path)` pairs: each file's rows are what `parse` gives for that file."""
 
-    def __call__(self, sources: list[tuple[Path, str]], *, source_tz: str = ...) -> list[ParseResult]: ...
+    def __call__(self, sources: list[tuple[Path, str]], *, source_tz: str = ...) -> BatchResult: ...
 
 
 #: Formats that parse many small files in one query (the loader's batches of small files).

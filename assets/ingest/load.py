@@ -24,7 +24,7 @@ from assets.ingest.common import FINGERPRINT_VERSION, arrow_view
 from assets.ingest.errors import ExportReadError
 from assets.ingest.detect import BATCH_PARSERS, PARSERS, detect_format, parse_parts, platform_of
 from assets.ingest.schema import (
-    EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, ParseResult, SourceOptions, empty,
+    EVENT_SCHEMA, MESSAGE_SCHEMA, QUARANTINE_SCHEMA, BatchResult, ParseResult, SourceOptions, empty,
 )
 
 #: Bump when a parser changes what it produces, so unchanged files are parsed again; it carries
@@ -342,28 +342,33 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: list[_Planned], *, replac
     """Parse small files and replace their rows in one transaction (`replace`: those loaded before)."""
     first = batch[0]
     batch_parser = BATCH_PARSERS.get(first.fmt or "")
-    sources = [(plan.export.path, plan.export.rel_path) for plan in batch]
     if batch_parser is not None:
-        results = batch_parser(sources, source_tz=first.options.timezone)
+        parsed = batch_parser([(plan.export.path, plan.export.rel_path) for plan in batch],
+                              source_tz=first.options.timezone)
     else:
-        results = [ParseResult.combine(parse_parts(plan.export.path, rel_path=plan.export.rel_path, format=plan.fmt,
-                                                   source_tz=plan.options.timezone, date_order=plan.options.date_order))
-                   for plan in batch]
+        parsed = BatchResult.of([
+            ParseResult.combine(parse_parts(plan.export.path, rel_path=plan.export.rel_path, format=plan.fmt,
+                                            source_tz=plan.options.timezone, date_order=plan.options.date_order))
+            for plan in batch
+        ])
+    rows = parsed.rows
+    counts = {
+        name: dict(frame.group_by("source_file").len().iter_rows())
+        for name, frame in (("messages", rows.messages), ("events", rows.events), ("quarantined", rows.quarantine))
+    }
     listing = pl.concat([
-        _listing(plan, format=result.format, encoding=result.encoding, timezone_assumed=result.timezone_assumed,
-                 counts={"messages": result.messages.height, "events": result.events.height,
-                         "quarantined": result.quarantine.height}, warnings=result.warnings)
-        for plan, result in zip(batch, results)
+        _listing(plan, format=facts.format, encoding=facts.encoding, timezone_assumed=facts.timezone_assumed,
+                 counts={name: per_file.get(plan.export.rel_path, 0) for name, per_file in counts.items()},
+                 warnings=list(facts.warnings))
+        for plan, facts in zip(batch, parsed.files)
     ])
 
     def swap() -> None:
         if replace:
             _delete_files(con, sorted(replace))
-        # one contiguous frame per table: DuckDB scans a frame of hundreds of small chunks at
-        # half the speed
-        _insert(con, "raw.chat_messages", pl.concat([r.messages for r in results], rechunk=True))
-        _insert(con, "raw.chat_events", pl.concat([r.events for r in results], rechunk=True))
-        _insert(con, "raw.ingest_quarantine", pl.concat([r.quarantine for r in results], rechunk=True))
+        _insert(con, "raw.chat_messages", rows.messages)
+        _insert(con, "raw.chat_events", rows.events)
+        _insert(con, "raw.ingest_quarantine", rows.quarantine)
         _insert(con, "raw.source_files", listing)
 
     with _unordered_inserts(con):

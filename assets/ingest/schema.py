@@ -160,3 +160,36 @@ class ParseResult:
         self.events = conform(self.events, EVENT_SCHEMA)
         self.quarantine = conform(self.quarantine, QUARANTINE_SCHEMA)
         return self
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one file of a batch says of itself, beside its rows."""
+
+    format: str
+    encoding: str
+    timezone_assumed: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchResult:
+    """Many small files parsed together: their rows in one `ParseResult` (every row names its
+    `source_file`) and each file's facts, in the order the files were given."""
+
+    rows: ParseResult
+    files: list[FileFacts]
+
+    @classmethod
+    def of(cls, results: list[ParseResult]) -> "BatchResult":
+        """From one result per file (formats parsed file by file)."""
+        return cls(
+            rows=ParseResult(
+                format=results[0].format,
+                encoding=results[0].encoding,
+                messages=pl.concat([r.messages for r in results]),
+                events=pl.concat([r.events for r in results]),
+                quarantine=pl.concat([r.quarantine for r in results]),
+            ),
+            files=[FileFacts(r.format, r.encoding, r.timezone_assumed, tuple(r.warnings)) for r in results],
+        )

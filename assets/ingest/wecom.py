@@ -25,7 +25,7 @@ import polars as pl
 
 from assets.ingest.common import arrow_view, thread_parser_connection
 from assets.ingest.encoding import TextStream, batch_lines, read_small
-from assets.ingest.schema import SNIPPET_CHARS, ParseResult
+from assets.ingest.schema import SNIPPET_CHARS, BatchResult, FileFacts, ParseResult
 
 PLATFORM = "wecom"
 
@@ -34,15 +34,30 @@ PLATFORM = "wecom"
 #: also end a name. The leading group keeps e-mail addresses (`a@b.com`) from counting as mentions.
 MENTION_PATTERN = r"(?:^|[^\w.])@([^@\s\p{Z}，。、：；！？,;:!?]+)"
 
+#: A line of white space only (Unicode's, as Polars' `strip_chars`; RE2's `\s` is ASCII-only) or BOMs.
+BLANK_PATTERN = r"[\s\p{Z}\x{0B}\x{85}\x{FEFF}]*"
+
 #: One row per non-blank line, every output column computed, plus `problem` (why the line is
-#: quarantined, NULL when it is fine) and `is_event`. `$mention_pattern` and `$snippet_chars` are
+#: quarantined, NULL when it is fine) and `is_event`. `$mention_pattern`, `$blank_pattern` and `$snippet_chars` are
 #: bound; the Polars frame `wecom_lines(source_file, line_no, raw)` is registered by the caller (one
 #: file's block, or the whole lines of a batch of small files).
 _RECORDS_SQL = """
+with records as (
+    -- a BOM inside the file (exports joined with `cat`) opens a line but is no part of it; blank
+    -- lines are no records
+    select
+        source_file,
+        line_no,
+        case when starts_with(raw, chr(65279)) then raw[2:] else raw end as raw,
+    from wecom_lines
+    where not (raw = '' or (not starts_with(raw, '{')
+                            and regexp_full_match(raw, $blank_pattern)))
+),
+
 -- One JSON parse per line: every field in a single multi-path extraction (separate `->>` calls
 -- would parse each line a dozen times). `try` turns a malformed line into NULL instead of failing
 -- the query, which doubles as the validity test (a separate json_valid is a second full parse).
-with extracted as (
+extracted as (
     select
         line_no,
         raw,
@@ -52,7 +67,7 @@ with extracted as (
             '$.revoke.pre_msgid', '$.text.content', '$.markdown.content', '$.user',
             '$.agree.userid', '$.disagree.userid'
         ])) as f,
-    from wecom_lines
+    from records
 ),
 
 fields as (
@@ -176,9 +191,9 @@ def parse_parts(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") 
         yield _result(con, lines, stream.encoding, block.end_offset)
 
 
-def parse_batch(sources: Sequence[tuple[Path, str]], *, source_tz: str = "Asia/Shanghai") -> list[ParseResult]:
-    """Parse many small archive files (`(path, rel_path)` each) in one query: one result per
-    source, in order, each identical to what `parse` gives for that file alone.
+def parse_batch(sources: Sequence[tuple[Path, str]], *, source_tz: str = "Asia/Shanghai") -> BatchResult:
+    """Parse many small archive files (`(path, rel_path)` each) in one query; each file's rows are
+    exactly what `parse` gives for that file alone.
 
     An operator's archive is often one file per room per day or month: thousands of files of a
     few hundred KB. Parsed one by one, the fixed cost of each query would outweigh the parsing;
@@ -186,31 +201,14 @@ def parse_batch(sources: Sequence[tuple[Path, str]], *, source_tz: str = "Asia/S
     """
     texts = [read_small(path, display_path=rel_path) for path, rel_path in sources]
     lines = batch_lines([(rel_path, data) for (_, rel_path), (data, _) in zip(sources, texts)])
-    combined = _result(thread_parser_connection(), lines, "utf-8", None)
-    by_file = {
-        name: {key[0]: part for key, part in frame.partition_by("source_file", as_dict=True).items()}
-        for name, frame in (("messages", combined.messages), ("events", combined.events),
-                            ("quarantine", combined.quarantine))
-    }
-    return [
-        ParseResult(
-            format=PLATFORM,
-            encoding=encoding,
-            messages=by_file["messages"].get(rel_path, combined.messages.clear()),
-            events=by_file["events"].get(rel_path, combined.events.clear()),
-            quarantine=by_file["quarantine"].get(rel_path, combined.quarantine.clear()),
-        )
-        for (_, rel_path), (_, encoding) in zip(sources, texts)
-    ]
+    return BatchResult(
+        rows=_result(thread_parser_connection(), lines, "utf-8", None),
+        files=[FileFacts(PLATFORM, encoding) for _, encoding in texts],
+    )
 
 
 def _result(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, encoding: str, end_offset: int | None) -> ParseResult:
     """Messages, events and quarantined lines of `lines` (`source_file`, `line_no`, `raw`)."""
-    lines = (
-        lines
-        .with_columns(pl.col("raw").str.strip_prefix("\ufeff"))
-        .filter(pl.col("raw").str.strip_chars() != "")
-    )
     records = _parse_records(con, lines).with_columns(
         pl.lit(PLATFORM).alias("platform"),
         pl.col("sent_at").dt.replace_time_zone("UTC"),
@@ -230,7 +228,7 @@ def _parse_records(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame) -> pl.Da
     try:
         return con.sql(
             _RECORDS_SQL,
-            params={"mention_pattern": MENTION_PATTERN, "snippet_chars": SNIPPET_CHARS},
+            params={"mention_pattern": MENTION_PATTERN, "blank_pattern": BLANK_PATTERN, "snippet_chars": SNIPPET_CHARS},
         ).pl()
     finally:
         con.unregister("wecom_lines")
