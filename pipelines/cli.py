@@ -21,6 +21,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, T
 from rich.table import Table
 
 from assets import publish
+from assets.dashboards import dashboards as dashboards_asset
 from assets.ingest.detect import parse_parts
 from assets.ingest.errors import ExportReadError
 from assets.ingest.load import export_units
@@ -147,7 +148,7 @@ def _print_file_counts(out: Console, per_file: list[tuple]) -> None:
     out.print(table)
 
 
-def _summary(warehouse: Warehouse, published: list[str], dashboard: Path, pipeline: PipelineRun) -> None:
+def _summary(warehouse: Warehouse, published: list[str], dashboard: Path | None, pipeline: PipelineRun) -> None:
     with warehouse.connect(read_only=True) as con:
         counts = con.execute(
             """
@@ -210,7 +211,7 @@ def _summary(warehouse: Warehouse, published: list[str], dashboard: Path, pipeli
     out.print(table)
     for line in published:
         out.print(line, highlight=False)
-    out.print(f"dashboard     {dashboard}")
+    out.print(f"dashboard     {dashboard}" if dashboard else "dashboard     not rebuilt (--no-dashboard); `kpi dashboards` builds it")
     out.print(f"warehouse     {Path(warehouse.path)}")
 
 
@@ -219,6 +220,7 @@ def run(
     data: Annotated[Path, typer.Option(help="Data folder (config/, exports/ …), see data_samples/README.md.")],
     out: Annotated[Path, typer.Option(help="Output folder: warehouse.duckdb, published/, dashboards/.")] = Path("build"),
     quarter: Annotated[str | None, typer.Option(help="Publish only this quarter, e.g. 2026-Q3 (default: every complete quarter).")] = None,
+    dashboard: Annotated[bool, typer.Option(help="Also rebuild the dashboard (--no-dashboard: later, with `kpi dashboards`).")] = True,
 ) -> None:
     """Ingest the exports, compute KPIs and grades, publish HR files and the dashboard."""
     if quarter is not None:
@@ -233,10 +235,11 @@ def run(
         warehouse_path = out / "warehouse.duckdb"
         resources_ = resources(str(data.resolve()), str(out.resolve()), str(warehouse_path.resolve()))
         resources_["progress"] = TerminalProgress()
-        pipeline = materialize_pipeline(
-            all_assets, all_checks, resources_,
-            exclude=dg.AssetSelection.assets(publish.hr_grades), run_config=QUIET_RUN_CONFIG,
-        )
+        excluded = dg.AssetSelection.assets(publish.hr_grades)
+        if not dashboard:
+            excluded |= dg.AssetSelection.assets(dashboards_asset)
+        pipeline = materialize_pipeline(all_assets, all_checks, resources_, exclude=excluded,
+                                        run_config=QUIET_RUN_CONFIG)
         if not pipeline.success:
             raise RunFailed(_failure_message(pipeline.failed))
         warehouse = resources_["warehouse"]
@@ -255,7 +258,7 @@ def run(
         published.append(f"HR monthly    {(out / 'published' / 'monthly').resolve()}/<YYYY-MM>/")
     except (KpiError, ExportReadError) as exc:
         _fail(str(exc))
-    _summary(warehouse, published, (out / "dashboards" / "index.html").resolve(), pipeline)
+    _summary(warehouse, published, (out / "dashboards" / "index.html").resolve() if dashboard else None, pipeline)
 
 
 def _inspect_file(path: Path, rel_path: str, fmt: str | None, options: SourceOptions,

@@ -803,8 +803,12 @@ def _column_widths(frame: pl.DataFrame, *, cap: int = 50) -> dict[str, int]:
     room for the filter button)."""
     widths = {}
     for column in frame.columns:
-        values = frame.get_column(column).cast(pl.String).drop_nulls().to_list()
-        longest = max([_display_width(column), *(_display_width(v) for v in values)])
+        values = frame.get_column(column).cast(pl.String).drop_nulls().unique()
+        # ASCII (every number, most ids) is one column a character, measured in one pass; only
+        # the few distinct other values need a per-character look
+        ascii_only = values.str.contains(r"^[\x00-\x7F]*$")
+        longest = max([_display_width(column), values.filter(ascii_only).str.len_chars().max() or 0,
+                       *(_display_width(v) for v in values.filter(~ascii_only).to_list())])
         widths[column] = min(longest, cap) * 7 + 28
     return widths
 

@@ -84,9 +84,12 @@ def test_corrupted_line_is_quarantined_and_rerun_counts_the_same(sample_copy, tm
     assert "quarantined" in first.stdout and export.name in first.stdout
     before = counts(out)
     assert before[1] == 1
-    second = kpi("run", "--data", str(sample_copy), "--out", str(out))
+    index = out / "dashboards" / "index.html"
+    built = index.stat().st_mtime_ns
+    second = kpi("run", "--data", str(sample_copy), "--out", str(out), "--no-dashboard")
     assert second.returncode == 0, second.stderr[-3000:]
     assert counts(out) == before, "re-running the same input never double-counts"
+    assert "not rebuilt (--no-dashboard)" in second.stdout and index.stat().st_mtime_ns == built
     assert "unchanged, nothing new written" in second.stdout and "new revision" not in second.stdout
     assert sorted(p.name for p in (out / "published" / "grades" / "2026-Q3").iterdir()) == ["latest", "rev-1"]
 
