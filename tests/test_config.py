@@ -154,3 +154,27 @@ def test_data_in_a_year_without_statutory_holidays_must_list_them(tmp_path):
     assert marker in text
     own.write_text(text.replace(marker, marker + "      - 2027-01-01\n", 1), encoding="utf-8")
     check_statutory_years(load_calendars(own), own, dt.date(2026, 12, 1), dt.date(2027, 2, 1))
+
+
+def test_contacts_read_in_one_pass_match_the_line_by_line_reader_and_bad_rows_name_their_line(tmp_path):
+    """The vectorised contacts reader must give exactly what the csv module gives (quoted commas
+    and line breaks, CJK, BOM, CRLF, blank rows, padding); a bad row falls back to the line-by-line
+    reader, whose error names the line."""
+    from pipelines.config import _read_csv, load_contacts
+
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(
+        "\ufeffplatform,handle,name\r\n"
+        "wecom,wmA, 张三 \r\n"
+        "\r\n"
+        'wecom,wmB,"Li, Si"\r\n'
+        'wecom,wmC,"two\nlines"\r\n'
+        ',,\r\n'
+        'telegram,user9,"say ""hi"""\r\n'.encode("utf-8")
+    )
+    slow = [(row["platform"], row["handle"], row["name"]) for _, row in _read_csv(path, ("platform", "handle", "name"))]
+    assert load_contacts(path) == slow
+    assert [name for *_, name in slow] == ["张三", "Li, Si", "two\nlines", 'say "hi"']
+    path.write_text("platform,handle,name\nwecom,wmA,Zhang\nfax,wmB,Li\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 3.*unknown platform 'fax'"):
+        load_contacts(path)
