@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -222,15 +224,11 @@ def _content_ids(keyed: pl.DataFrame, fields: list[str]) -> pl.Series:
         [source.slice(start, _ID_BATCH_ROWS) for start in range(0, max(source.height, 1), _ID_BATCH_ROWS)],
         rechunk=False,
     )
-    con = thread_parser_connection()
-    con.register("fingerprint_input", arrow_view(batches))
-    try:
+    with registered("fingerprint_input", batches) as con:
         ids = con.sql(
             "select to_hex((hash(" + forward + ") | 9223372036854775808::ubigint)::uhugeint << 64"
             " | hash(" + backward + ")::uhugeint) as id from fingerprint_input"
         ).pl()
-    finally:
-        con.unregister("fingerprint_input")
     return ids["id"]
 
 
@@ -246,6 +244,18 @@ def thread_parser_connection() -> duckdb.DuckDBPyConnection:
     if con is None:
         con = _THREAD_STATE.connection = parser_connection()
     return con
+
+
+@contextmanager
+def registered(name: str, frame: pl.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]:
+    """This thread's parser connection with `frame` registered as `name` (strings as views) for
+    the block: the one way parsers hand a frame to DuckDB."""
+    con = thread_parser_connection()
+    con.register(name, arrow_view(frame))
+    try:
+        yield con
+    finally:
+        con.unregister(name)
 
 
 @atexit.register

@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from assets.ingest.common import arrow_view, thread_parser_connection
+from assets.ingest.common import registered
 from assets.ingest.encoding import TextStream, batch_lines, read_small
 from assets.ingest.schema import SNIPPET_CHARS, BatchResult, FileFacts, ParseResult
 
@@ -185,10 +184,9 @@ def parse_parts(path: Path, *, rel_path: str, source_tz: str = "Asia/Shanghai") 
     so no local-time assumption is ever made (`timezone_assumed` stays None).
     """
     stream = TextStream(path, display_path=rel_path)
-    con = thread_parser_connection()
     for block, lines in stream.line_frames():
         lines = lines.with_columns(pl.lit(rel_path).alias("source_file"))
-        yield _result(con, lines, stream.encoding, block.end_offset)
+        yield _result(lines, stream.encoding, block.end_offset)
 
 
 def parse_batch(sources: Sequence[tuple[Path, str]], *, source_tz: str = "Asia/Shanghai") -> BatchResult:
@@ -202,14 +200,14 @@ def parse_batch(sources: Sequence[tuple[Path, str]], *, source_tz: str = "Asia/S
     texts = [read_small(path, display_path=rel_path) for path, rel_path in sources]
     lines = batch_lines([(rel_path, data) for (_, rel_path), (data, _) in zip(sources, texts)])
     return BatchResult(
-        rows=_result(thread_parser_connection(), lines, "utf-8", None),
+        rows=_result(lines, "utf-8", None),
         files=[FileFacts(PLATFORM, encoding) for _, encoding in texts],
     )
 
 
-def _result(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, encoding: str, end_offset: int | None) -> ParseResult:
+def _result(lines: pl.DataFrame, encoding: str, end_offset: int | None) -> ParseResult:
     """Messages, events and quarantined lines of `lines` (`source_file`, `line_no`, `raw`)."""
-    records = _parse_records(con, lines).with_columns(
+    records = _parse_records(lines).with_columns(
         pl.lit(PLATFORM).alias("platform"),
         pl.col("sent_at").dt.replace_time_zone("UTC"),
     )
@@ -223,15 +221,12 @@ def _result(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, encoding: str, 
     ).conformed()
 
 
-def _parse_records(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame) -> pl.DataFrame:
-    con.register("wecom_lines", arrow_view(lines))
-    try:
+def _parse_records(lines: pl.DataFrame) -> pl.DataFrame:
+    with registered("wecom_lines", lines) as con:
         return con.sql(
             _RECORDS_SQL,
             params={"mention_pattern": MENTION_PATTERN, "blank_pattern": BLANK_PATTERN, "snippet_chars": SNIPPET_CHARS},
         ).pl()
-    finally:
-        con.unregister("wecom_lines")
 
 
 def _messages(records: pl.DataFrame) -> pl.DataFrame:

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from assets.ingest.common import arrow_view, parser_connection
+from assets.ingest.common import registered
 from assets.ingest.encoding import read_text
 from assets.ingest.errors import ExportReadError
 from assets.inputs.base import InputKind, InputResult, snippet
@@ -320,8 +320,7 @@ def _with_post_ids(good: pl.DataFrame) -> pl.DataFrame:
         pl.col("published_at_value").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ").alias("fp_time"),
         pl.col("title").fill_null(""),
     ).with_row_index("fp_row")
-    with parser_connection() as con:
-        con.register("content_post_keys", arrow_view(keyed))
+    with registered("content_post_keys", keyed) as con:
         ids = con.sql(
             "select 'fp:' || sha1(concat_ws(chr(31), platform, account, fp_time, title)) as fp "
             "from content_post_keys order by fp_row"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.ingest.common import arrow_view, parser_connection
+from assets.ingest.common import registered
 from assets.ingest.schema import UTC_DATETIME
 from assets.inputs.base import InputKind, InputResult, snippet
 from assets.inputs.tables import (
@@ -236,8 +236,7 @@ def _fingerprints(responses: pl.DataFrame) -> pl.Series:
     keyed = responses.select(
         pl.concat_str([t.fill_null("") for t in text], separator="\x1f").alias("fp_text")
     ).with_row_index("fp_row")
-    with parser_connection() as con:
-        con.register("survey_fingerprints", arrow_view(keyed))
+    with registered("survey_fingerprints", keyed) as con:
         ids = con.sql("select 'fp:' || sha1(fp_text) as id from survey_fingerprints order by fp_row").pl()
     return ids["id"]
 

@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from assets.ingest.common import arrow_view, parser_connection
+from assets.ingest.common import registered
 from assets.ingest.encoding import read_text
 from assets.ingest.errors import ExportReadError
 from assets.ingest.schema import SNIPPET_CHARS
@@ -152,9 +152,7 @@ def read_wecom_items(path: Path, rel_path: str, shape: ResponseShape) -> pl.Data
     column per field of `shape`.
     """
     records = _read_records(path, rel_path, shape)
-    con = parser_connection()
-    try:
-        con.register("wecom_records", arrow_view(records))
+    with registered("wecom_records", records) as con:
         calls = con.sql(_RECORDS_SQL, params={
             "array": shape.array,
             "wrapper_id": shape.wrapper_id,
@@ -164,16 +162,13 @@ def read_wecom_items(path: Path, rel_path: str, shape: ResponseShape) -> pl.Data
             "bare_paths": list(shape.response_fields.values()) or ["$.__none__"],
             "snippet_chars": SNIPPET_CHARS,
         }).pl()
-        con.unregister("wecom_records")
-        del records
-        # A call without elements stays as one row with a null element (explode keeps it).
-        items = calls.with_columns(pl.int_ranges(pl.col("items").list.len()).alias("item_index")).explode(
-            "items", "item_index", empty_as_null=True).rename({"items": "item"})
-        con.register("wecom_items", arrow_view(items.select("item")))
+    del records
+    # A call without elements stays as one row with a null element (explode keeps it).
+    items = calls.with_columns(pl.int_ranges(pl.col("items").list.len()).alias("item_index")).explode(
+        "items", "item_index", empty_as_null=True).rename({"items": "item"})
+    with registered("wecom_items", items.select("item")) as con:
         fields = con.sql(_ITEM_FIELDS_SQL, params={
             "item_paths": list(shape.item_fields.values()) or ["$.__none__"]}).pl()
-    finally:
-        con.close()
     items = pl.concat([items, fields], how="horizontal")
     named = [*_named("record_values", shape.record_fields), *_named("response_values", shape.response_fields),
              *_named("item_values", shape.item_fields)]
