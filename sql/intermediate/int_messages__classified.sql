@@ -7,7 +7,11 @@
 with
 
 settings as (
-    select * from raw.rubric_settings
+    select
+        *,
+        -- a trimmed text longer than every acknowledgement term cannot be one (lower() keeps the length)
+        list_max(list_transform(acknowledgement_terms, lambda term: length(term))) as longest_acknowledgement_length
+    from raw.rubric_settings
 ),
 
 counted as (
@@ -15,13 +19,14 @@ counted as (
     where is_counted
 ),
 
+-- Only a text message can be an acknowledgement by its words, so only text messages are trimmed.
 trimmed as (
     select
         counted.*,
-        lower(regexp_replace(
+        case when counted.kind = 'text' then regexp_replace(
             coalesce(counted.text, ''),
             '^[\s\p{P}\p{S}\x{FE0F}\x{200D}]+|[\s\p{P}\p{S}\x{FE0F}\x{200D}]+$', '', 'g'
-        )) as trimmed_text
+        ) end as trimmed_text
     from counted
 ),
 
@@ -31,7 +36,8 @@ classified as (
         (
             trimmed.kind = 'sticker'
             or (trimmed.kind = 'text' and (trimmed.trimmed_text = ''
-                or list_contains(settings.acknowledgement_terms, trimmed.trimmed_text)))
+                or (length(trimmed.trimmed_text) <= settings.longest_acknowledgement_length
+                    and list_contains(settings.acknowledgement_terms, lower(trimmed.trimmed_text)))))
         ) as is_acknowledgement,
         trimmed.member_key is not null and trimmed.kind = 'text' as is_member_text,
         list_contains(settings.request_categories, trimmed.group_category) as is_request_group
@@ -39,19 +45,29 @@ classified as (
     cross join settings
 ),
 
+-- The question and complaint lexicons matter for members' text messages only: each regex runs once per
+-- such message. Rubric patterns as session variables (pipelines/sql_runner.py): a constant pattern is
+-- compiled once per query; read from a column it would be compiled again for every row.
+lexicon_terms as (
+    select
+        *,
+        case when is_member_text then regexp_matches(text, getvariable('question_pattern')) end
+            as has_question_term,
+        case when is_member_text then regexp_matches(text, getvariable('complaint_pattern')) end
+            as has_complaint_term
+    from classified
+),
+
 final as (
     select
-        * exclude (trimmed_text, is_member_text, is_request_group),
-        -- rubric patterns as session variables (pipelines/sql_runner.py): a constant pattern is compiled
-        -- once per query; read from a column it would be compiled again for every row
-        is_member_text and not is_acknowledgement
-            and regexp_matches(text, getvariable('question_pattern')) as is_question,
-        is_member_text and regexp_matches(text, getvariable('complaint_pattern')) as is_complaint,
+        * exclude (trimmed_text, is_member_text, is_request_group, has_question_term, has_complaint_term),
+        is_member_text and not is_acknowledgement and has_question_term as is_question,
+        is_member_text and has_complaint_term as is_complaint,
         is_request_group and is_member_text and (
-            (not is_acknowledgement and regexp_matches(text, getvariable('question_pattern')))
-            or regexp_matches(text, getvariable('complaint_pattern'))
+            (not is_acknowledgement and has_question_term)
+            or has_complaint_term
         ) as is_request_message
-    from classified
+    from lexicon_terms
 )
 
 select * from final

@@ -27,12 +27,12 @@
 -- Content rules (ads, abuse, sensitive, privacy) read what the sender wrote: @-mentions (`@` + a name in the
 -- message's `mentions`) are removed first, so a mentioned display name such as `@日结兼职-小雨` is not
 -- the sender's words. The flood rule compares the whole text.
--- Lexicon matching: DuckDB compiles a regex taken from a column once per row (~45 µs; over 2 minutes per
--- million messages for three lexicons), so each lexicon's literal terms are first read back out of its
--- pattern (the `(?i)(?:t1|\bt2\b|…)` form of pipelines/rubric.py `lexicon_pattern`) and only messages
--- containing a term (case-folded) go through the regex, which alone decides the hits. Any text the
--- pattern matches contains one of its terms, so this prefilter changes speed, not results; a pattern
--- not of that literal-terms form skips it (every message goes through the regex).
+-- Speed, with the results of every rule run on every message: the rubric patterns are read as session
+-- variables (pipelines/sql_runner.py), so each is compiled once per query (read from a column it would
+-- be compiled once per row: ~45 µs, minutes per million messages); the content rules run only on
+-- `content_candidates`, the messages meeting a necessary condition of one of them; the flood rule's two
+-- window functions, which sort what they read, run only on the messages that could be part of a flood
+-- (`flood_scope`).
 -- Partitions: monthly, by sent_at.
 with
 
@@ -40,7 +40,9 @@ settings as (
     select * from raw.rubric_settings
 ),
 
-texts as (
+-- not materialized: each use below reads the staging table again (the columns it needs), which costs less
+-- than holding every counted text until the last use (the flood scope and the final join come late)
+texts as not materialized (
     select
         platform,
         source_key,
@@ -55,11 +57,14 @@ texts as (
         staff_id,
         member_key,
         coalesce(text, '') as text,
-        -- what the sender wrote: @-mentions removed (see the header)
-        list_reduce(
-            list_prepend(coalesce(text, ''), mentions),
-            lambda remaining, mentioned: replace(remaining, '@' || mentioned, ' ')
-        ) as content_text,
+        -- what the sender wrote: @-mentions removed (see the header); most messages mention nobody
+        case
+            when len(mentions) = 0 then coalesce(text, '')
+            else list_reduce(
+                list_prepend(coalesce(text, ''), mentions),
+                lambda remaining, mentioned: replace(remaining, '@' || mentioned, ' ')
+            )
+        end as content_text,
         source_file,
         source_record,
         source_record_label
@@ -67,66 +72,54 @@ texts as (
     where is_counted and kind = 'text'
 ),
 
+-- content rules ----------------------------------------------------------------------------------
+
+-- The content rules run on the few messages that could break one, found by one regex of necessary
+-- conditions: a term of a lexicon (each pattern in its own group, so its inline flags such as `(?i)` stay
+-- its own; a NULL pattern, an empty lexicon, drops out), a `.` or `://` (in every URL form), or three
+-- digits in a row (in every mobile, ID and card number form, full-width digits included).
+content_candidates as materialized (
+    select platform, source_key, message_id, sent_date, content_text
+    from texts
+    where regexp_matches(content_text, concat_ws('|',
+        '(?:' || getvariable('ads_pattern') || ')',
+        '(?:' || getvariable('abuse_pattern') || ')',
+        '(?:' || getvariable('sensitive_pattern') || ')',
+        '\.|://|[0-9０-９]{3}'
+    ))
+),
+
 -- ads / abuse / sensitive ------------------------------------------------------------------------
 
-lexicons as (
-    select 'ads' as rule, ads_pattern as pattern from settings
+lexicon_matches as (
+    select platform, source_key, message_id, 'ads' as rule,
+           regexp_extract_all(content_text, getvariable('ads_pattern')) as matched
+    from content_candidates
     union all
-    select 'abuse' as rule, abuse_pattern as pattern from settings
+    select platform, source_key, message_id, 'abuse' as rule,
+           regexp_extract_all(content_text, getvariable('abuse_pattern')) as matched
+    from content_candidates
     union all
-    select 'sensitive' as rule, sensitive_pattern as pattern from settings
-),
-
-lexicon_parts as (
-    select
-        rule,
-        pattern,
-        -- `(?i)(?:t1|\bt2\b|…)` split on unescaped `|`
-        regexp_extract_all(regexp_extract(pattern, '^\(\?i\)\(\?:(.*)\)$', 1), '(?:\\.|[^|\\])+') as parts
-    from lexicons
-    where pattern is not null
-),
-
-lexicon_terms as (
-    select
-        rule,
-        pattern,
-        case
-            -- every part a literal: characters, escaped metacharacters, optional `\b` guards at both ends
-            when len(parts) > 0 and len(list_filter(parts, lambda part: not regexp_full_match(
-                part, '(?:\\b)?(?:\\[\\.^$|?*+()\[\]{}]|[^\\.^$|?*+()\[\]{}])+(?:\\b)?'
-            ))) = 0
-                then list_transform(parts, lambda part: lower(
-                    regexp_replace(regexp_replace(part, '^\\b|\\b$', '', 'g'), '\\(.)', '\1', 'g')
-                ))
-            else []
-        end as terms
-    from lexicon_parts
-),
-
-lexicon_candidates as (
-    select lowered.platform, lowered.source_key, lowered.message_id, lowered.content_text, lexicon_terms.rule,
-           lexicon_terms.pattern
-    from (select *, lower(content_text) as lower_text from texts) as lowered
-    cross join lexicon_terms
-    where len(lexicon_terms.terms) = 0
-        or len(list_filter(lexicon_terms.terms, lambda term: contains(lowered.lower_text, term))) > 0
+    select platform, source_key, message_id, 'sensitive' as rule,
+           regexp_extract_all(content_text, getvariable('sensitive_pattern')) as matched
+    from content_candidates
 ),
 
 lexicon_items as (
-    select lexicon_candidates.platform, lexicon_candidates.source_key, lexicon_candidates.message_id,
-           lexicon_candidates.rule, lower(matches.item) as item
-    from lexicon_candidates,
-        unnest(regexp_extract_all(lexicon_candidates.content_text, lexicon_candidates.pattern)) as matches(item)
+    select lexicon_matches.platform, lexicon_matches.source_key, lexicon_matches.message_id,
+           lexicon_matches.rule, lower(matches.item) as item
+    from lexicon_matches,
+        unnest(lexicon_matches.matched) as matches(item)
 ),
 
 -- URLs: a scheme or www. URL runs to the next space or non-ASCII character (so a domain in its path
 -- is not a second URL); e-mail addresses are matched first so that their domain is not a URL.
 url_tokens as (
-    select texts.platform, texts.source_key, texts.message_id, tokens.token
-    from texts,
+    select content_candidates.platform, content_candidates.source_key, content_candidates.message_id,
+           tokens.token
+    from content_candidates,
         unnest(regexp_extract_all(
-            texts.content_text,
+            content_candidates.content_text,
             '(?i)(?:https?://|www\.)[!-~]+'
             || '|[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+'
             || '|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|info|biz|io|co|cc|me|tv|top|xyz|vip'
@@ -166,15 +159,15 @@ url_items as (
 -- (with an optional leading + and trailing X). `\b` keeps grouped forms out of longer digit runs.
 number_tokens as (
     select
-        texts.platform,
-        texts.source_key,
-        texts.message_id,
-        texts.sent_date,
+        content_candidates.platform,
+        content_candidates.source_key,
+        content_candidates.message_id,
+        content_candidates.sent_date,
         tokens.token,
         regexp_replace(tokens.token, '[^0-9Xx]', '', 'g') as digits
-    from texts,
+    from content_candidates,
         unnest(regexp_extract_all(
-            translate(texts.content_text, '０１２３４５６７８９Ｘｘ＋', '0123456789Xx+'),
+            translate(content_candidates.content_text, '０１２３４５６７８９Ｘｘ＋', '0123456789Xx+'),
             '\b1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4}\b'
             || '|\b[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -][0-9]{1,3})?\b'
             || '|\+?[0-9]+[Xx]?'
@@ -222,7 +215,22 @@ privacy_items as (
 
 -- flood -------------------------------------------------------------------------------------------
 
-repeat_keys as (
+-- A flood hit needs `flood_messages` messages of one sender within `flood_window_minutes`. With time cut
+-- into slots a little longer than the window, such a run lies in two adjacent slots, one of which holds at
+-- least half of it (a busy slot); so a hit lies in a busy slot or in the slot after one, and its window in
+-- its own slot and the one before. The exact rule (`repeats`, `repeat_windows`) therefore runs on the
+-- messages in busy slots and their neighbours, whatever their text: every hit and its count come out as
+-- over all messages, and a message left out could not be a hit. Senders are told apart by a hash here;
+-- two senders sharing one would only add messages to look at.
+flood_slots as (
+    select
+        greatest((flood_window_minutes * 60000000)::bigint, 0) + 1 as slot_microseconds,
+        (flood_messages + 1) // 2 as busy_slot_messages
+    from settings
+),
+
+-- not materialized: computed where used, instead of a copy of every counted text
+sender_slots as not materialized (
     select
         texts.platform,
         texts.source_key,
@@ -233,8 +241,36 @@ repeat_keys as (
         texts.sent_at,
         texts.source_file,
         texts.source_record,
-        regexp_replace(texts.text, '^[\s\p{Z}]+|[\s\p{Z}]+$', '', 'g') as repeated_text
+        texts.text,
+        hash(texts.group_id, texts.sender_kind, coalesce(texts.staff_id, texts.member_key)) as sender_hash,
+        epoch_us(texts.sent_at) // flood_slots.slot_microseconds as slot
     from texts
+    cross join flood_slots
+),
+
+busy_slots as (
+    select sender_slots.sender_hash, sender_slots.slot
+    from sender_slots
+    cross join flood_slots
+    group by sender_slots.sender_hash, sender_slots.slot, flood_slots.busy_slot_messages
+    having count(*) >= flood_slots.busy_slot_messages
+),
+
+flood_scope as (
+    select distinct busy_slots.sender_hash, busy_slots.slot + neighbours.slot_offset as slot
+    from busy_slots
+    cross join (values (-1), (0), (1)) as neighbours(slot_offset)
+),
+
+-- materialized, so that the trimming regex runs after the scope is applied, not on every counted text
+repeat_keys as materialized (
+    select
+        sender_slots.* exclude (text, sender_hash, slot),
+        regexp_replace(sender_slots.text, '^[\s\p{Z}]+|[\s\p{Z}]+$', '', 'g') as repeated_text
+    from sender_slots
+    semi join flood_scope
+        on flood_scope.sender_hash = sender_slots.sender_hash
+        and flood_scope.slot is not distinct from sender_slots.slot
 ),
 
 repeats as (

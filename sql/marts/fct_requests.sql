@@ -34,14 +34,12 @@ settings as (
     select * from raw.rubric_settings
 ),
 
-messages as (
-    select * from intermediate.int_messages__classified
-),
-
+-- Each reader of the classified messages scans the table for its own columns and rows: one shared CTE of
+-- all two million messages would be held in memory for its readers.
 request_messages as (
     select group_id, member_key, message_id, sent_at, is_complaint, source_file, source_record,
            source_record_label
-    from messages
+    from intermediate.int_messages__classified
     where is_request_message
 ),
 
@@ -49,42 +47,54 @@ staff_messages as (
     select group_id, message_id, sent_at, staff_id, reply_to_message_id, mentions,
            reply_to_message_id is null and len(mentions) = 0 as is_untargeted,
            source_file, source_record, source_record_label
-    from messages
+    from intermediate.int_messages__classified
     where staff_id is not null
-),
-
--- Names and handles a member goes by in a group, for matching @-mentions (plus the contact directory's
--- name for formats whose exports carry no sender names, e.g. WeCom).
-member_aliases as (
-    select distinct messages.group_id, messages.member_key, aliases.alias
-    from messages
-    left join raw.contacts as contacts
-        on contacts.platform = messages.platform
-        and contacts.handle = messages.sender_handle,
-        unnest([messages.sender_handle, messages.sender_name, contacts.name]) as aliases(alias)
-    where messages.member_key is not null and aliases.alias is not null and aliases.alias <> ''
 ),
 
 requesters as (
     select distinct group_id, member_key from request_messages
 ),
 
+-- Names and handles a requester goes by in a group, for matching @-mentions (plus the contact directory's
+-- name for formats whose exports carry no sender names, e.g. WeCom). Only requesters: a mention of anyone
+-- else answers nothing. Each distinct sender identity is looked up once, not once per message.
+requester_identities as (
+    select distinct messages.group_id, messages.member_key, messages.platform, messages.sender_handle,
+           messages.sender_name
+    from intermediate.int_messages__classified as messages
+    semi join requesters
+        on requesters.group_id = messages.group_id
+        and requesters.member_key = messages.member_key
+),
+
+member_aliases as (
+    select distinct requester_identities.group_id, requester_identities.member_key, aliases.alias
+    from requester_identities
+    left join raw.contacts as contacts
+        on contacts.platform = requester_identities.platform
+        and contacts.handle = requester_identities.sender_handle,
+        unnest([requester_identities.sender_handle, requester_identities.sender_name, contacts.name])
+            as aliases(alias)
+    where aliases.alias is not null and aliases.alias <> ''
+),
+
 mention_candidates as (
-    select staff_messages.group_id, member_aliases.member_key, staff_messages.message_id,
+    select mentions.group_id, member_aliases.member_key, mentions.message_id, mentions.sent_at,
            null::varchar as quoted_message_id
-    from staff_messages,
-        unnest(staff_messages.mentions) as mentioned(alias)
+    from (
+        -- unnest in the select list: a lateral unnest would be planned as a join back to its input
+        select group_id, message_id, sent_at, unnest(mentions) as alias
+        from staff_messages
+        where len(mentions) > 0
+    ) as mentions
     inner join member_aliases
-        on member_aliases.group_id = staff_messages.group_id
-        and member_aliases.alias = mentioned.alias
-    inner join requesters
-        on requesters.group_id = member_aliases.group_id
-        and requesters.member_key = member_aliases.member_key
+        on member_aliases.group_id = mentions.group_id
+        and member_aliases.alias = mentions.alias
 ),
 
 quote_candidates as (
     select staff_messages.group_id, request_messages.member_key, staff_messages.message_id,
-           request_messages.message_id as quoted_message_id
+           staff_messages.sent_at, request_messages.message_id as quoted_message_id
     from staff_messages
     inner join request_messages
         on request_messages.group_id = staff_messages.group_id
@@ -92,23 +102,49 @@ quote_candidates as (
         and request_messages.sent_at < staff_messages.sent_at
 ),
 
-untargeted_candidates as (
-    select distinct staff_messages.group_id, request_messages.member_key, staff_messages.message_id,
-           null::varchar as quoted_message_id
+-- The adjacency window is a range condition: joined on the group alone, every untargeted staff message
+-- meets every request message of its group (~140 million pairs at 2 million messages). Time cut into
+-- slots one window long adds an equality: a staff message within the window after a request message
+-- is in the request message's slot or the next one, so it is paired with the request messages of its
+-- own slot and of the slot before; the exact window condition then decides.
+window_slots as (
+    select greatest((settings.adjacency_window_minutes * 60000000)::bigint, 1) as slot_microseconds
+    from settings
+),
+
+request_slots as (
+    select request_messages.group_id, request_messages.member_key, request_messages.sent_at,
+           epoch_us(request_messages.sent_at) // window_slots.slot_microseconds as slot
+    from request_messages
+    cross join window_slots
+),
+
+untargeted_slots as (
+    select staff_messages.group_id, staff_messages.message_id, staff_messages.sent_at,
+           epoch_us(staff_messages.sent_at) // window_slots.slot_microseconds - slot_offsets.slot_offset as slot
     from staff_messages
-    cross join settings
-    inner join request_messages
-        on request_messages.group_id = staff_messages.group_id
-        and staff_messages.sent_at > request_messages.sent_at
-        and staff_messages.sent_at <= request_messages.sent_at
-            + to_microseconds((settings.adjacency_window_minutes * 60000000)::bigint)
+    cross join window_slots
+    cross join (values (0), (1)) as slot_offsets(slot_offset)
     where staff_messages.is_untargeted
 ),
 
--- A staff message answering a member through several paths counts once; it is a quote-only
--- candidate (subject to the second pass) only when no other path applies.
-candidates as (
-    select group_id, member_key, message_id,
+untargeted_candidates as (
+    select untargeted_slots.group_id, request_slots.member_key, untargeted_slots.message_id,
+           untargeted_slots.sent_at, null::varchar as quoted_message_id
+    from untargeted_slots
+    cross join settings
+    inner join request_slots
+        on request_slots.group_id = untargeted_slots.group_id
+        and request_slots.slot = untargeted_slots.slot
+        and untargeted_slots.sent_at > request_slots.sent_at
+        and untargeted_slots.sent_at <= request_slots.sent_at
+            + to_microseconds((settings.adjacency_window_minutes * 60000000)::bigint)
+),
+
+-- A staff message answering a member through several paths (or one path several times) counts once; it
+-- is a quote-only candidate (subject to the second pass) only when no other path applies.
+candidate_events as (
+    select group_id, member_key, message_id, sent_at,
            bool_and(quoted_message_id is not null) as is_quote_only,
            min(quoted_message_id) as quoted_message_id
     from (
@@ -119,29 +155,25 @@ candidates as (
     group by all
 ),
 
-candidate_events as (
-    select candidates.*, staff_messages.sent_at
-    from candidates
-    inner join staff_messages
-        on staff_messages.group_id = candidates.group_id
-        and staff_messages.message_id = candidates.message_id
-),
-
--- Pass 1: bursts from all candidates.
+-- Pass 1: bursts from all candidates. Each stream row also gets the opening of the next request after
+-- it (for a response: when the member asked again, for the chat rule of resolution), from the same sort.
 stream_first as (
-    select group_id, member_key, message_id, sent_at, 1 as is_response, 0 as tie_order from candidate_events
+    select group_id, member_key, message_id, sent_at, 1 as is_response, 0 as tie_order, null as is_complaint
+    from candidate_events
     union all
-    select group_id, member_key, message_id, sent_at, 0 as is_response, 1 as tie_order from request_messages
+    select group_id, member_key, message_id, sent_at, 0 as is_response, 1 as tie_order, is_complaint
+    from request_messages
 ),
 
 numbered_first as (
     select
         *,
-        sum(is_response) over (
-            partition by group_id, member_key order by sent_at, tie_order, message_id
-            rows between unbounded preceding and current row
-        ) as responses_so_far
+        sum(is_response) over stream_order as responses_so_far,
+        min(case when is_response = 0 then sent_at end) over (
+            stream_order rows between 1 following and unbounded following
+        ) as next_request_opened_at
     from stream_first
+    window stream_order as (partition by group_id, member_key order by sent_at, tie_order, message_id)
 ),
 
 -- Quote-only candidates that would close a burst other than the quoted message's one.
@@ -162,50 +194,70 @@ stale_quotes as (
         and quoted.responses_so_far <> candidate.responses_so_far - 1
 ),
 
--- Pass 2: bursts from the valid candidates.
+-- Pass 2: bursts from the valid candidates. Only the (group, member) streams that lost a stale quote are
+-- numbered again; every other stream is the same as in pass 1 and keeps its pass-1 numbers (a second
+-- window over all ~800,000 stream rows would only give them again).
+restreamed_members as (
+    select distinct group_id, member_key from stale_quotes
+),
+
 stream as (
     select candidate_events.group_id, candidate_events.member_key, candidate_events.message_id,
-           candidate_events.sent_at, 1 as is_response, 0 as tie_order
+           candidate_events.sent_at, 1 as is_response, 0 as tie_order, null as is_complaint
     from candidate_events
+    semi join restreamed_members
+        on restreamed_members.group_id = candidate_events.group_id
+        and restreamed_members.member_key = candidate_events.member_key
     anti join stale_quotes
         on stale_quotes.group_id = candidate_events.group_id
         and stale_quotes.member_key = candidate_events.member_key
         and stale_quotes.message_id = candidate_events.message_id
     union all
-    select group_id, member_key, message_id, sent_at, 0 as is_response, 1 as tie_order from request_messages
+    select request_messages.group_id, request_messages.member_key, request_messages.message_id,
+           request_messages.sent_at, 0 as is_response, 1 as tie_order, request_messages.is_complaint
+    from request_messages
+    semi join restreamed_members
+        on restreamed_members.group_id = request_messages.group_id
+        and restreamed_members.member_key = request_messages.member_key
 ),
 
 numbered as (
+    select numbered_first.*
+    from numbered_first
+    anti join restreamed_members
+        on restreamed_members.group_id = numbered_first.group_id
+        and restreamed_members.member_key = numbered_first.member_key
+    union all
     select
         *,
-        sum(is_response) over (
-            partition by group_id, member_key order by sent_at, tie_order, message_id
-            rows between unbounded preceding and current row
-        ) as responses_so_far
+        sum(is_response) over stream_order as responses_so_far,
+        min(case when is_response = 0 then sent_at end) over (
+            stream_order rows between 1 following and unbounded following
+        ) as next_request_opened_at
     from stream
+    window stream_order as (partition by group_id, member_key order by sent_at, tie_order, message_id)
 ),
 
 bursts as (
     select
-        numbered.group_id,
-        numbered.member_key,
-        numbered.responses_so_far as burst_number,
-        min(numbered.sent_at) as opened_at,
-        max(numbered.sent_at) as last_message_at,
+        group_id,
+        member_key,
+        responses_so_far as burst_number,
+        min(sent_at) as opened_at,
+        max(sent_at) as last_message_at,
         count(*) as request_message_count,
-        arg_min(numbered.message_id, (numbered.sent_at, numbered.message_id)) as opening_message_id,
-        bool_or(request_messages.is_complaint) as is_complex
+        arg_min(message_id, (sent_at, message_id)) as opening_message_id,
+        bool_or(is_complaint) as is_complex
     from numbered
-    inner join request_messages
-        on request_messages.group_id = numbered.group_id
-        and request_messages.message_id = numbered.message_id
-    where numbered.is_response = 0
+    where is_response = 0
     group by all
 ),
 
+-- A burst's response is the next candidate in its stream; the next request opened after the response is
+-- the next burst's opening.
 responses as (
     select group_id, member_key, responses_so_far - 1 as burst_number, message_id as response_message_id,
-           sent_at as responded_at
+           sent_at as responded_at, next_request_opened_at
     from numbered
     where is_response = 1
 ),
@@ -215,6 +267,7 @@ answered as (
         bursts.*,
         responses.response_message_id,
         responses.responded_at,
+        responses.next_request_opened_at,
         groups.calendar_id,
         groups.owner_staff_id,
         staff_messages.staff_id as responder_staff_id,
@@ -232,50 +285,76 @@ answered as (
         on groups.group_id = bursts.group_id
 ),
 
--- Open minutes elapsed on the group's calendar up to each instant (see int_calendar__open_intervals):
--- one ASOF join over both instants of every request.
-instants as (
-    select group_id, member_key, burst_number, calendar_id, instant.*
-    from answered,
-        unnest([
-            {'instant_kind': 'opened', 'instant_at': opened_at},
-            {'instant_kind': 'responded', 'instant_at': responded_at}
-        ]) as instants(instant)
-    where instant.instant_at is not null
+-- Open minutes elapsed on the group's calendar up to an instant (see int_calendar__open_intervals): from
+-- the last interval opening at or before it. An interval is that last one from its opening until the next
+-- interval opens (its span); listing each span under every UTC day it touches turns the lookup into an
+-- equality on (calendar, day) plus a range check, a hash join, instead of an ASOF join that sorts every
+-- instant within its calendar. Instants before the first or after the last listed day look on that day.
+calendar_spans as (
+    select
+        calendar_id,
+        opens_at,
+        open_minutes,
+        cumulative_minutes_before,
+        lead(opens_at) over (partition by calendar_id order by opens_at) as next_opens_at
+    from intermediate.int_calendar__open_intervals
 ),
 
-clock as (
+span_days as (
     select
-        instants.group_id, instants.member_key, instants.burst_number,
-        max(case when instants.instant_kind = 'opened' then instants.open_minutes_until end) as opened_minutes,
-        max(case when instants.instant_kind = 'responded' then instants.open_minutes_until end) as responded_minutes
-    from (
-        select instants.*,
-               coalesce(intervals.cumulative_minutes_before + least(
-                   intervals.open_minutes,
-                   date_diff('second', intervals.opens_at, instants.instant_at) / 60.0
-               ), 0) as open_minutes_until
-        from instants
-        asof left join intermediate.int_calendar__open_intervals as intervals
-            on intervals.calendar_id = instants.calendar_id
-            and instants.instant_at >= intervals.opens_at
-    ) as instants
+        calendar_spans.calendar_id,
+        calendar_spans.opens_at,
+        coalesce(calendar_spans.next_opens_at, 'infinity'::timestamptz) as span_ends_at,
+        calendar_spans.open_minutes,
+        calendar_spans.cumulative_minutes_before,
+        span_day
+    from calendar_spans,
+        unnest(range(
+            epoch_us(calendar_spans.opens_at) // 86400000000,
+            epoch_us(coalesce(calendar_spans.next_opens_at, calendar_spans.opens_at)) // 86400000000 + 1
+        )) as days(span_day)
+),
+
+calendar_days as (
+    select calendar_id, min(span_day) as first_day, max(span_day) as last_day
+    from span_days
     group by all
+),
+
+instant_days as (
+    select
+        answered.*,
+        least(greatest(epoch_us(answered.opened_at) // 86400000000, calendar_days.first_day),
+              calendar_days.last_day) as opened_day,
+        least(greatest(epoch_us(answered.responded_at) // 86400000000, calendar_days.first_day),
+              calendar_days.last_day) as responded_day
+    from answered
+    left join calendar_days
+        on calendar_days.calendar_id = answered.calendar_id
 ),
 
 timed as (
     select
-        answered.*,
-        clock.responded_minutes - clock.opened_minutes as response_business_minutes,
-        date_diff('second', answered.opened_at, answered.responded_at) / 60.0 as response_calendar_minutes,
-        lead(answered.opened_at) over (
-            partition by answered.group_id, answered.member_key order by answered.burst_number
-        ) as next_request_opened_at
-    from answered
-    inner join clock
-        on clock.group_id = answered.group_id
-        and clock.member_key = answered.member_key
-        and clock.burst_number = answered.burst_number
+        instant_days.* exclude (opened_day, responded_day),
+        case when instant_days.responded_at is not null then coalesce(responded_span.cumulative_minutes_before
+            + least(responded_span.open_minutes,
+                    date_diff('second', responded_span.opens_at, instant_days.responded_at) / 60.0), 0) end
+        - coalesce(opened_span.cumulative_minutes_before
+            + least(opened_span.open_minutes,
+                    date_diff('second', opened_span.opens_at, instant_days.opened_at) / 60.0), 0)
+            as response_business_minutes,
+        date_diff('second', instant_days.opened_at, instant_days.responded_at) / 60.0 as response_calendar_minutes
+    from instant_days
+    left join span_days as opened_span
+        on opened_span.calendar_id = instant_days.calendar_id
+        and opened_span.span_day = instant_days.opened_day
+        and instant_days.opened_at >= opened_span.opens_at
+        and instant_days.opened_at < opened_span.span_ends_at
+    left join span_days as responded_span
+        on responded_span.calendar_id = instant_days.calendar_id
+        and responded_span.span_day = instant_days.responded_day
+        and instant_days.responded_at >= responded_span.opens_at
+        and instant_days.responded_at < responded_span.span_ends_at
 ),
 
 tickets as (

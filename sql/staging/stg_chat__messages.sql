@@ -11,13 +11,32 @@ settings as (
     select * from raw.rubric_settings
 ),
 
-deduplicated as (
-    select *
+-- Deduplication: ranking every raw message by its key sorts all of them with all their columns, yet
+-- a key rarely repeats. So the keys that repeat are found first (by a hash of the key: keys sharing a
+-- hash only add messages to rank), only their messages are ranked, and the later copies are dropped.
+repeated_key_hashes as (
+    select hash(platform, source_key, message_id) as key_hash
     from raw.chat_messages
+    group by all
+    having count(*) > 1
+),
+
+later_copies as (
+    select messages.rowid as raw_row
+    from raw.chat_messages as messages
+    semi join repeated_key_hashes
+        on repeated_key_hashes.key_hash = hash(messages.platform, messages.source_key, messages.message_id)
     qualify row_number() over (
-        partition by platform, source_key, message_id
-        order by source_file, source_record
-    ) = 1
+        partition by messages.platform, messages.source_key, messages.message_id
+        order by messages.source_file, messages.source_record
+    ) > 1
+),
+
+deduplicated as (
+    select messages.*
+    from raw.chat_messages as messages
+    anti join later_copies
+        on later_copies.raw_row = messages.rowid
 ),
 
 recalled as (
@@ -34,22 +53,34 @@ localised as (
     cross join settings
 ),
 
-staff_match as (
+-- A sender's staff identity depends only on (platform, handle, local date), so it is looked up once per
+-- staff handle and day of the raw messages (every kept message's day is among them), not once per message.
+staff_days as (
     select
-        localised.platform,
-        localised.source_key,
-        localised.message_id,
+        sender_days.platform,
+        sender_days.sender_handle,
+        sender_days.sent_date,
         min(staff.staff_id) as staff_id
-    from localised
+    from (
+        select distinct
+            messages.platform,
+            messages.sender_handle,
+            timezone(settings.reporting_timezone, messages.sent_at)::date as sent_date
+        from raw.chat_messages as messages
+        cross join settings
+        semi join raw.staff_handles as handles
+            on handles.platform = messages.platform
+            and handles.handle = messages.sender_handle
+    ) as sender_days
     inner join raw.staff_handles as handles
-        on handles.platform = localised.platform
-        and handles.handle = localised.sender_handle
-        and localised.sent_date >= coalesce(handles.valid_from, date '0001-01-01')
-        and localised.sent_date <= coalesce(handles.valid_to, date '9999-12-31')
+        on handles.platform = sender_days.platform
+        and handles.handle = sender_days.sender_handle
+        and sender_days.sent_date >= coalesce(handles.valid_from, date '0001-01-01')
+        and sender_days.sent_date <= coalesce(handles.valid_to, date '9999-12-31')
     inner join raw.staff as staff
         on staff.staff_id = handles.staff_id
-        and localised.sent_date >= staff.active_from
-        and localised.sent_date <= coalesce(staff.active_to, date '9999-12-31')
+        and sender_days.sent_date >= staff.active_from
+        and sender_days.sent_date <= coalesce(staff.active_to, date '9999-12-31')
     group by all
 ),
 
@@ -67,10 +98,10 @@ final as (
         year(localised.sent_date) || '-Q' || quarter(localised.sent_date) as sent_quarter,
         localised.sender_handle,
         localised.sender_name,
-        staff_match.staff_id,
+        staff_days.staff_id,
         (localised.is_bot or bots.handle is not null) as is_bot,
         case
-            when staff_match.staff_id is null and not (localised.is_bot or bots.handle is not null)
+            when staff_days.staff_id is null and not (localised.is_bot or bots.handle is not null)
                 then pseudonyms.member_key
         end as member_key,
         localised.kind,
@@ -91,10 +122,14 @@ final as (
     left join raw.groups as groups
         on groups.platform = localised.platform
         and groups.source_key = localised.source_key
-    left join staff_match
-        on staff_match.platform = localised.platform
-        and staff_match.source_key = localised.source_key
-        and staff_match.message_id = localised.message_id
+    left join staff_days
+        on staff_days.platform = localised.platform
+        and staff_days.sender_handle = localised.sender_handle
+        and staff_days.sent_date = localised.sent_date
+        -- a message without a complete key never had a staff identity (it was matched by its key); the
+        -- data-quality suite stops such messages
+        and localised.source_key is not null
+        and localised.message_id is not null
     left join raw.bots as bots
         on bots.platform = localised.platform
         and bots.handle = localised.sender_handle
