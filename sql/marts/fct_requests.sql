@@ -143,7 +143,10 @@ untargeted_candidates as (
 
 -- A staff message answering a member through several paths (or one path several times) counts once; it
 -- is a quote-only candidate (subject to the second pass) only when no other path applies.
-candidate_events as (
+-- Not materialized (here and `numbered_first`): DuckDB keeps a CTE read several times in memory whole,
+-- and at 10 million messages these two alone outgrow the warehouse's 2 GB limit (it cannot spill them);
+-- computed again for each reader they stream, at about the same speed.
+candidate_events as not materialized (
     select group_id, member_key, message_id, sent_at,
            bool_and(quoted_message_id is not null) as is_quote_only,
            min(quoted_message_id) as quoted_message_id
@@ -165,7 +168,7 @@ stream_first as (
     from request_messages
 ),
 
-numbered_first as (
+numbered_first as not materialized (
     select
         *,
         sum(is_response) over stream_order as responses_so_far,
