@@ -66,8 +66,6 @@ class Suite:
     table: str
     description: str
     sql: str
-    #: the column that identifies a row (its uniqueness is one of the expectations)
-    unique: str
     expectations: tuple[Expect, ...]
     additional_deps: tuple[str, ...] = ()
 
@@ -94,7 +92,6 @@ SUITES = (
         sql="""select platform, source_key || chr(31) || message_id as message_key, message_id, group_id,
                       kind, sent_at, source_file, source_record
                from staging.stg_chat__messages""",
-        unique="message_key",
         expectations=(
             Expect("ExpectColumnValuesToNotBeNull", {"column": "message_id"}),
             Expect("ExpectColumnValuesToNotBeNull", {"column": "group_id"}),
@@ -112,7 +109,6 @@ SUITES = (
                     "the partitions.",
         sql="""select source_key || chr(31) || event_id as event_key, event_id, event_type, occurred_at
                from staging.stg_chat__events""",
-        unique="event_key",
         expectations=(
             Expect("ExpectColumnValuesToNotBeNull", {"column": "event_id"}),
             Expect("ExpectColumnValuesToBeUnique", {"column": "event_key"}),
@@ -127,7 +123,6 @@ SUITES = (
         sql="""select entity_type || chr(31) || entity_id || chr(31) || period_type || chr(31) || period as score_key,
                       entity_type, period_type, grade, available_weight, {scores}
                from marts.fct_scores""".format(scores=", ".join(SCORE_COLUMNS)),
-        unique="score_key",
         additional_deps=("raw.rubric_grade_bands",),
         expectations=(
             Expect("ExpectColumnValuesToBeUnique", {"column": "score_key"}),
@@ -154,7 +149,6 @@ SUITES = (
                full join marts.fct_grades__staff as grades
                    on grades.staff_id = roster.staff_id and grades.quarter = quarters.period""".format(
             scores=", ".join(f"grades.{c}" for c in SCORE_COLUMNS)),
-        unique="staff_quarter",
         additional_deps=("raw.staff", "intermediate.int_periods", "raw.rubric_grade_bands"),
         expectations=(
             Expect("ExpectColumnValuesToBeUnique", {"column": "staff_quarter"}),
@@ -170,7 +164,6 @@ SUITES = (
         description="Requests: one row per request id, known request types, response times not negative.",
         sql="""select request_id, request_type, response_business_minutes, response_calendar_minutes, opened_at
                from marts.fct_requests""",
-        unique="request_id",
         expectations=(
             Expect("ExpectColumnValuesToNotBeNull", {"column": "request_id"}),
             Expect("ExpectColumnValuesToBeUnique", {"column": "request_id"}),

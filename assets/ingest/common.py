@@ -19,14 +19,6 @@ import pyarrow as pa
 FINGERPRINT_VERSION = f"duckdb{duckdb.__version__}"
 
 
-def parser_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for parsing whose results reach Polars without copying every string:
-    Polars stores strings as views, and DuckDB's default Arrow strings must be converted."""
-    con = duckdb.connect()
-    con.execute("set produce_arrow_string_view = true")
-    return con
-
-
 def arrow_view(frame: pl.DataFrame) -> pa.Table:
     """`frame` as Arrow for `con.register`, strings as views: registering a Polars frame directly
     converts every string column to Arrow's older layout first (a full copy, ~0.1 s per 100 MB)."""
@@ -236,13 +228,17 @@ _THREAD_STATE = threading.local()
 
 
 def thread_parser_connection() -> duckdb.DuckDBPyConnection:
-    """This thread's parser connection, opened once: opening one costs ~20 ms, which a loader
-    of thousands of small files, or a streaming parser fingerprinting block by block, would
+    """This thread's in-memory DuckDB for parsing, opened once: opening one costs ~20 ms, which a
+    loader of thousands of small files, or a streaming parser fingerprinting block by block, would
     otherwise pay again and again (a connection serves one thread at a time, hence one per
-    thread). Callers register and unregister their frames around each query."""
+    thread). Callers register and unregister their frames around each query (`registered`).
+
+    Its results reach Polars without copying every string: Polars stores strings as views, and
+    DuckDB's default Arrow strings must be converted."""
     con = getattr(_THREAD_STATE, "connection", None)
     if con is None:
-        con = _THREAD_STATE.connection = parser_connection()
+        con = _THREAD_STATE.connection = duckdb.connect()
+        con.execute("set produce_arrow_string_view = true")
     return con
 
 

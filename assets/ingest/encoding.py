@@ -132,6 +132,10 @@ class TextStream:
                 pending = pool.submit(next_frame)
                 yield ready
 
+    def read_bytes(self) -> bytes:
+        """The whole file as UTF-8 bytes without a BOM (for files small enough to hold whole)."""
+        return b"".join(data for data, _ in self._blocks())
+
     def read(self) -> str:
         """The whole file as one string (for formats parsed as one document)."""
         return "".join(block.text(self.display_path) for block in self)
@@ -240,7 +244,7 @@ def read_small(path: Path, *, display_path: Path | str | None = None) -> tuple[b
     """A file small enough to hold whole, as UTF-8 bytes without a BOM, and its encoding: the
     same checks and decoding as `TextStream`, for loaders that parse many small files at once."""
     stream = TextStream(path, display_path=display_path)
-    data = b"".join(data for data, _ in stream._blocks())
+    data = stream.read_bytes()
     return data, stream.encoding
 
 

@@ -323,19 +323,19 @@ def _plan(
 def _batches(todo: list[_Planned]) -> list[list[_Planned]]:
     """Small files grouped by how they are read (format and options), up to BATCH_BYTES or
     BATCH_FILES each; every other file alone."""
-    groups: dict[tuple, list[list[_Planned]]] = {}
-    sizes: dict[int, int] = {}  # id of a run -> its bytes
+    runs: dict[tuple, list[tuple[list[_Planned], int]]] = {}  # per (format, options): (files, bytes)
     alone = []
     for plan in todo:
         if plan.streamed:
             alone.append([plan])
             continue
-        runs = groups.setdefault((plan.fmt, plan.options), [[]])
-        if runs[-1] and (len(runs[-1]) >= BATCH_FILES or sizes[id(runs[-1])] + plan.size > BATCH_BYTES):
-            runs.append([])
-        runs[-1].append(plan)
-        sizes[id(runs[-1])] = sizes.get(id(runs[-1]), 0) + plan.size
-    return alone + [run for runs in groups.values() for run in runs if run]
+        group = runs.setdefault((plan.fmt, plan.options), [])
+        if not group or len(group[-1][0]) >= BATCH_FILES or group[-1][1] + plan.size > BATCH_BYTES:
+            group.append(([], 0))
+        files, size = group[-1]
+        files.append(plan)
+        group[-1] = (files, size + plan.size)
+    return alone + [files for group in runs.values() for files, _ in group]
 
 
 def _load_batch(con: duckdb.DuckDBPyConnection, batch: list[_Planned], *, replace: set[str]) -> None:
