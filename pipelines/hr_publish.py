@@ -42,7 +42,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import xlsxwriter
 
 from assets.ingest.errors import ExportReadError
 from assets.ingest.load import sha256_of
@@ -51,6 +50,7 @@ from assets.inputs.tables import Column, datetime_problem, parse_local_datetime,
 from pipelines.errors import ConfigError, KpiError
 from pipelines.explain import GRADE_ZH
 from pipelines.partitions import quarter_bounds
+from pipelines.xlsx import Sheet, workbook_bytes
 
 #: KPI_SPEC §6 columns, in the order HR sees them. `computed_grade` is the rubric's band,
 #: `final_grade` the grade after the optional quota and any override (appeal).
@@ -766,30 +766,24 @@ def _formats(frame: pl.DataFrame) -> dict[str, str]:
 
 def xlsx_bytes(grades: pl.DataFrame, metrics: pl.DataFrame, lang: str, *, created: dt.datetime | None = None) -> bytes:
     """The workbook HR opens: the main sheet (one row per staff member) and one detail sheet per
-    dimension with every metric behind it; frozen header row, fitted column widths, headers and grade
-    labels in `lang`. Values are stored unrounded; the formats only change how they display."""
-    buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
-        if created is not None:
-            workbook.set_properties({"created": created.astimezone(dt.UTC).replace(tzinfo=None)})
-        taken: set[str] = set()
-        _sheet(workbook, grades, sheet_name(MAIN_SHEET[lang], taken), lang)
-        for dimension, titles in DIMENSION_SHEETS.items():
-            rows = metrics.filter(pl.col("dimension") == dimension)
-            _sheet(workbook, rows, sheet_name(titles[0] if lang == "en" else titles[1], taken), lang)
-    return buffer.getvalue()
+    dimension with every metric behind it; frozen header row with filters, fitted column widths, headers
+    and grade labels in `lang`. Values are stored unrounded; the formats only change how they display.
+    Written by `pipelines.xlsx` (vectorised) rather than xlsxwriter, whose per-cell Python calls took
+    seconds on a large roster."""
+    taken: set[str] = set()
+    sheets = [_sheet(grades, sheet_name(MAIN_SHEET[lang], taken), lang)]
+    for dimension, titles in DIMENSION_SHEETS.items():
+        rows = metrics.filter(pl.col("dimension") == dimension)
+        sheets.append(_sheet(rows, sheet_name(titles[0] if lang == "en" else titles[1], taken), lang))
+    return workbook_bytes(sheets, created=created)
 
 
-def _sheet(workbook: xlsxwriter.Workbook, frame: pl.DataFrame, name: str, lang: str) -> None:
+def _sheet(frame: pl.DataFrame, name: str, lang: str) -> Sheet:
     formats = _formats(frame)
     shown = localise(frame, lang)
     renamed = dict(zip(frame.columns, shown.columns, strict=True))
-    shown.write_excel(
-        workbook, worksheet=name, freeze_panes=(1, 0), float_precision=4,
-        column_formats={renamed[c]: f for c, f in formats.items()},
-        column_widths=_column_widths(shown),
-        header_format={"bold": True, "bg_color": "#DDEBF7"},
-    )
+    return Sheet(name, shown, number_formats={renamed[c]: f for c, f in formats.items()},
+                 widths=_column_widths(shown), header_bold=True, header_fill="#DDEBF7")
 
 
 def _display_width(text: str) -> int:
@@ -801,15 +795,22 @@ def _column_widths(frame: pl.DataFrame, *, cap: int = 50) -> dict[str, int]:
     """Pixel widths fitting the header and the values. xlsxwriter's autofit measures Latin glyphs
     and leaves Chinese names and headers cut off, hence our own measure (about 7 px a column, plus
     room for the filter button)."""
+    texts = frame.select(pl.all().cast(pl.String))
+    # every value's length in characters, in one pass over the frame; then the values holding
+    # non-ASCII characters (names, Chinese labels) get one more column per wide character, found by
+    # looking at each distinct character once
+    longest = dict(zip(frame.columns, texts.select(pl.all().str.len_chars().max()).row(0), strict=True))
     widths = {}
     for column in frame.columns:
-        values = frame.get_column(column).cast(pl.String).drop_nulls().unique()
-        # ASCII (every number, most ids) is one column a character, measured in one pass; only
-        # the few distinct other values need a per-character look
-        ascii_only = values.str.contains(r"^[\x00-\x7F]*$")
-        longest = max([_display_width(column), values.filter(ascii_only).str.len_chars().max() or 0,
-                       *(_display_width(v) for v in values.filter(~ascii_only).to_list())])
-        widths[column] = min(longest, cap) * 7 + 28
+        values = texts.get_column(column)
+        others = values.filter(values.str.len_bytes() > values.str.len_chars()).unique()
+        if others.len():
+            chars = others.str.extract_all(r"[^\x00-\x7F]").explode().unique().drop_nulls()
+            wide = "".join(ch for ch in chars if _display_width(ch) == 2)
+            if wide:
+                shown = others.str.len_chars() + others.str.count_matches(f"[{wide}]")
+                longest[column] = max(longest[column], shown.max())
+        widths[column] = min(max(_display_width(column), longest[column] or 0), cap) * 7 + 28
     return widths
 
 
