@@ -38,7 +38,8 @@ def sql_model_asset(sql_model: SqlModel) -> dg.AssetsDefinition:
         pool=WRITER_POOL,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
-        metadata={"sql_file": dg.MetadataValue.path(str(sql_model.path.relative_to(SQL_DIR.parent)))},
+        metadata={"sql_file": dg.MetadataValue.path(str(sql_model.path.relative_to(SQL_DIR.parent))),
+                  "materialized": dg.MetadataValue.text(sql_model.materialized)},
     )
     def _model(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         scope = PeriodScope.from_time_window(context.partition_time_window) if partitions_def else None

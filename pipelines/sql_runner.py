@@ -8,6 +8,10 @@ A header line `-- Partitions: monthly, by <column>.` (or `quarterly`) makes the 
 a run for some months rewrites only the rows those months own (see `Partitioning`), with the
 same SELECT filtered on its output, so a partition's rows are exactly what a full rebuild would
 give them. Everything else is rebuilt in full.
+
+A header line `-- Materialized: view.` makes the model a view instead of a table: for a per-row
+model read by a single downstream model, writing ten million rows costs more than computing them
+again inside that reader (see `build`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
 _TABLE_REF = re.compile(r"\b(raw|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
 _PARTITIONS = re.compile(r"^-- Partitions: (monthly|quarterly), by ([a-z_][a-z0-9_]*)\.", re.MULTILINE)
+_MATERIALIZED = re.compile(r"^-- Materialized: (table|view)\.", re.MULTILINE)
+_VARIABLE = re.compile(r"getvariable\('([a-z_][a-z0-9_]*)'\)")
 
 #: Columns holding period labels (`2026-07`, `2026-Q3`); any other partition column is a timestamp.
 LABEL_COLUMNS = ("period", "quarter")
@@ -91,9 +97,18 @@ class SqlModel:
 
     @property
     def partitioning(self) -> Partitioning | None:
-        header = "\n".join(line for line in self.sql.splitlines() if line.startswith("--"))
-        found = _PARTITIONS.search(header)
+        found = _PARTITIONS.search(self.header)
         return Partitioning(found.group(1), found.group(2)) if found else None
+
+    @property
+    def materialized(self) -> str:
+        """`table` (the default) or `view`, from the header."""
+        found = _MATERIALIZED.search(self.header)
+        return found.group(1) if found else "table"
+
+    @property
+    def header(self) -> str:
+        return "\n".join(line for line in self.sql.splitlines() if line.startswith("--"))
 
     @property
     def upstream(self) -> list[tuple[str, str]]:
@@ -139,6 +154,9 @@ def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScop
     thing formatted into the statement; values are bound.
     """
     _set_rubric_patterns(con)
+    if sql_model.materialized == "view":
+        return _build_view(con, sql_model)
+    _drop_other_kind(con, sql_model, "view")
     partitioning = sql_model.partitioning
     reason = None
     if scope is not None and partitioning is not None:
@@ -160,6 +178,42 @@ def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScop
             return BuildResult(_count(con, sql_model.table), written)
     con.execute(f"create or replace table {sql_model.table} as\n{sql_model.sql}")
     return BuildResult(_count(con, sql_model.table), None, reason)
+
+
+def _build_view(con: duckdb.DuckDBPyConnection, sql_model: SqlModel) -> BuildResult:
+    """(Re)create the model's view, whatever partitions were asked for: a view has no rows of its
+    own, so every partition is current once it exists.
+
+    The rubric's patterns (`getvariable('<name>_pattern')`) are written into the view as literals:
+    a view is read from connections that never set the session variables (an analyst's DuckDB
+    shell, the tests), where `getvariable` would quietly give NULL. Literals also keep each regex a
+    constant, compiled once per query. Like a table, the view therefore holds the rubric of its
+    last build."""
+    _drop_other_kind(con, sql_model, "table")
+    con.execute(f"create or replace view {sql_model.table} as\n{_with_variables(con, sql_model.sql)}")
+    return BuildResult(_count(con, sql_model.table), None, "a view is computed when it is read")
+
+
+def _with_variables(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """`sql` with every `getvariable('<name>')` replaced by the variable's value as a SQL literal."""
+    def literal(found: re.Match) -> str:
+        value = con.execute("select getvariable($name)", {"name": found.group(1)}).fetchall()[0][0]
+        if value is None:
+            raise ValueError(f"the rubric sets no {found.group(1)}: a view cannot read it")
+        return "'" + str(value).replace("'", "''") + "'"
+    return _VARIABLE.sub(literal, sql)
+
+
+def _drop_other_kind(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, kind: str) -> None:
+    """Drop the model's name when it is a `kind` (`table` or `view`): a model whose materialization
+    changed cannot be replaced in place (DuckDB refuses to replace a table by a view)."""
+    found = con.execute(
+        "select count(*) from duckdb_views() where schema_name = $layer and view_name = $name" if kind == "view" else
+        "select count(*) from duckdb_tables() where schema_name = $layer and table_name = $name",
+        {"layer": sql_model.layer, "name": sql_model.name},
+    ).fetchall()[0][0]
+    if found:
+        con.execute(f"drop {kind} {sql_model.table}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

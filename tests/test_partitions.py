@@ -75,6 +75,36 @@ def test_runner_rewrites_the_scope_and_rebuilds_a_changed_shape_in_full(tmp_path
     assert build(con, toy).rows == 3 and con.execute("select sum(v) from marts.fct_toy").fetchall()[0][0] == 6
 
 
+def test_a_view_model_carries_the_rubric_and_swaps_with_a_table(tmp_path):
+    """`-- Materialized: view.`: the view is right from a connection that set no session variables
+    (the rubric's patterns are written into it), every partition run just recreates it, and a model
+    may move between table and view."""
+    path = str(tmp_path / "w.duckdb")
+    con = duckdb.connect(path)
+    con.execute("create schema raw; create schema intermediate")
+    con.execute("create table raw.rubric_settings as select 'Asia/Shanghai' as reporting_timezone, "
+                "'退款|it''s' as complaint_pattern")
+    con.execute("create table raw.toy as select * from (values ('我要退款'), ('it''s fine'), ('ok')) t(text)")
+    sql = "select text, regexp_matches(text, getvariable('complaint_pattern')) as hit from raw.toy"
+    view = SqlModel("intermediate", "int_toy", tmp_path / "int_toy.sql",
+                    "-- Toy.\n-- Partitions: monthly, by sent_at.\n-- Materialized: view.\n" + sql)
+    table = SqlModel("intermediate", "int_toy", tmp_path / "int_toy.sql", "-- Toy.\n" + sql)
+    assert (view.materialized, table.materialized) == ("view", "table")
+    built = build(con, table)
+    assert built.rows == 3 and built.full_reason is None
+    july = PeriodScope.from_months(dt.date(2026, 7, 1), dt.date(2026, 7, 1))
+    assert build(con, view, july).rows == 3
+    con.close()
+    fresh = duckdb.connect(path, read_only=True)  # no getvariable set here
+    assert fresh.execute("select table_type from information_schema.tables where table_name = 'int_toy'").fetchall() == [("VIEW",)]
+    assert fresh.execute("select text, hit from intermediate.int_toy order by text").fetchall() == [
+        ("it's fine", True), ("ok", False), ("我要退款", True)]
+    fresh.close()
+    con = duckdb.connect(path)
+    assert build(con, table).rows == 3
+    assert con.execute("select table_type from information_schema.tables where table_name = 'int_toy'").fetchall() == [("BASE TABLE",)]
+
+
 def test_one_month_rewrites_only_its_rows_and_a_range_backfill_restores_the_rest(sample_copy, tmp_path):
     out = tmp_path / "out"
     materialize_all(sample_copy, out)

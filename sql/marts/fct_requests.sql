@@ -34,7 +34,7 @@ settings as (
     select * from raw.rubric_settings
 ),
 
--- Each reader of the classified messages scans the table for its own columns and rows: one shared CTE of
+-- Each reader of the classified messages reads only its own columns and rows: one shared CTE of
 -- all two million messages would be held in memory for its readers.
 request_messages as (
     select group_id, member_key, message_id, sent_at, is_complaint, source_file, source_record,
