@@ -226,6 +226,10 @@ def _content_ids(keyed: pl.DataFrame, fields: list[str]) -> pl.Series:
 
 _THREAD_STATE = threading.local()
 
+#: A parser connection holds one block or batch (≤ 96 MB of text) and its parsed rows at a time.
+#: Unbounded, DuckDB would keep up to 80 % of the machine's memory cached beside the warehouse's.
+PARSER_MEMORY_LIMIT = "512MB"
+
 
 def thread_parser_connection() -> duckdb.DuckDBPyConnection:
     """This thread's in-memory DuckDB for parsing, opened once: opening one costs ~20 ms, which a
@@ -239,6 +243,7 @@ def thread_parser_connection() -> duckdb.DuckDBPyConnection:
     if con is None:
         con = _THREAD_STATE.connection = duckdb.connect()
         con.execute("set produce_arrow_string_view = true")
+        con.execute(f"set memory_limit = '{PARSER_MEMORY_LIMIT}'")
     return con
 
 
