@@ -225,3 +225,39 @@ def test_an_undecodable_small_file_names_itself_and_its_batch_writes_nothing(tmp
         sync_exports(con, data, source_options=lambda _: SourceOptions())
     assert con.execute("select count(*) from raw.chat_messages").fetchall() == [(0,)]
     assert con.execute("select count(*) from raw.source_files").fetchall() == [(0,)]
+
+
+def test_small_files_read_together_as_each_alone(tmp_path):
+    """The batch reader's one UTF-8 check gives every file the bytes and encoding `read_small` gives
+    it alone: plain and BOM UTF-8, UTF-16 both ways, BOM-less GB18030, empty, a character cut off at
+    the end; a file that is none of these names itself."""
+    import codecs
+
+    import pytest
+
+    from assets.ingest.encoding import read_small, read_small_files
+    from assets.ingest.errors import ExportReadError
+
+    line = '{"msgid":"m1","text":{"content":"请问退款多久到账？"}}\n'
+    contents = {
+        "ascii.jsonl": b'{"msgid":"a"}\n',
+        "utf8.jsonl": line.encode("utf-8"),
+        "bom.jsonl": codecs.BOM_UTF8 + line.encode("utf-8"),
+        "utf16le.jsonl": codecs.BOM_UTF16_LE + line.encode("utf-16-le"),
+        "utf16be.jsonl": codecs.BOM_UTF16_BE + line.encode("utf-16-be"),
+        "gb18030.jsonl": line.encode("gb18030"),
+        "empty.jsonl": b"",
+        "cut.jsonl": line.encode("utf-8") + "退".encode("utf-8")[:2],
+    }
+    sources = []
+    for name, data in contents.items():
+        (tmp_path / name).write_bytes(data)
+        sources.append((tmp_path / name, f"exports/wecom/{name}"))
+    together = read_small_files(sources)
+    alone = [read_small(path, display_path=shown) for path, shown in sources]
+    assert together == alone
+    assert [encoding for _, encoding in together] == [
+        "utf-8", "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "gb18030", "utf-8", "utf-8"]
+    (tmp_path / "neither.jsonl").write_bytes(b'{"msgid":"x"}\n\xff\xfe\xff\x80\x80\n')
+    with pytest.raises(ExportReadError, match="exports/wecom/neither.jsonl"):
+        read_small_files([*sources, (tmp_path / "neither.jsonl", "exports/wecom/neither.jsonl")])

@@ -248,6 +248,39 @@ def read_small(path: Path, *, display_path: Path | str | None = None) -> tuple[b
     return data, stream.encoding
 
 
+def read_small_files(sources: list[tuple[Path, str]]) -> list[tuple[bytes, str]]:
+    """`read_small` of each `(path, display_path)`, the same bytes and encodings, for a batch.
+
+    Most exports are UTF-8: each is read whole and validated by Polars, at GB/s, without building
+    a Python str (decoding it in Python, as `TextStream` does block by block, ran at ~0.5 GB/s on
+    Chinese text: a tenth of the load time). A file with a UTF-16 BOM, or whose bytes are not
+    UTF-8, goes through `read_small`, which decodes it or names the byte that is neither."""
+    contents = []
+    for path, display_path in sources:
+        try:
+            contents.append(path.read_bytes())
+        except OSError as error:
+            raise ExportReadError(display_path, f"cannot read the file ({error.strerror})") from None
+    read = []
+    for (path, display_path), data in zip(sources, contents, strict=True):
+        bom = _bom_encoding(data)
+        text = data[len(codecs.BOM_UTF8):] if bom == "utf-8-sig" else data
+        if bom in (None, "utf-8-sig") and _is_utf8(text):
+            read.append((text, bom or "utf-8"))
+        else:
+            read.append(read_small(path, display_path=display_path))
+    return read
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether `data` is UTF-8, checked by Polars (Rust's validator) without decoding to a str."""
+    try:
+        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:
+        return False
+    return True
+
+
 def batch_lines(texts: list[tuple[str, bytes]]) -> pl.DataFrame:
     """`(source_file, line_no, raw)` for every physical line of many files' UTF-8 texts
     (`(source_file, data)` each), split exactly as `TextBlock.lines` splits one file, in a single

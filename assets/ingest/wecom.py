@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from assets.ingest.common import registered
-from assets.ingest.encoding import TextStream, batch_lines, read_small
+from assets.ingest.encoding import TextStream, batch_lines, read_small_files
 from assets.ingest.schema import SNIPPET_CHARS, BatchResult, FileFacts, ParseResult
 
 PLATFORM = "wecom"
@@ -197,7 +197,7 @@ def parse_batch(sources: Sequence[tuple[Path, str]], *, source_tz: str = "Asia/S
     few hundred KB. Parsed one by one, the fixed cost of each query would outweigh the parsing;
     here every file's lines go into one frame that carries their `source_file`.
     """
-    texts = [read_small(path, display_path=rel_path) for path, rel_path in sources]
+    texts = read_small_files(list(sources))
     lines = batch_lines([(rel_path, data) for (_, rel_path), (data, _) in zip(sources, texts)])
     return BatchResult(
         rows=_result(lines, "utf-8", None),
