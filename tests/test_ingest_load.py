@@ -261,3 +261,30 @@ def test_small_files_read_together_as_each_alone(tmp_path):
     (tmp_path / "neither.jsonl").write_bytes(b'{"msgid":"x"}\n\xff\xfe\xff\x80\x80\n')
     with pytest.raises(ExportReadError, match="exports/wecom/neither.jsonl"):
         read_small_files([*sources, (tmp_path / "neither.jsonl", "exports/wecom/neither.jsonl")])
+
+
+def test_batches_parsed_ahead_load_as_one_and_a_bad_one_keeps_the_batches_before_it(tmp_path, monkeypatch):
+    """One file per batch, so every batch after the first is parsed while the one before it is
+    written: the rows equal a single batch's, and a broken file stops the run naming itself, with
+    the batches before it written and its own not."""
+    import duckdb
+    import pytest
+
+    from assets.ingest import load
+    from assets.ingest.errors import ExportReadError
+
+    data = tmp_path / "data"
+    names = _wecom_folder(data)
+    together = duckdb.connect()
+    load.sync_exports(together, data, source_options=lambda _: SourceOptions())
+    monkeypatch.setattr(load, "BATCH_FILES", 1)
+    apart = duckdb.connect()
+    load.sync_exports(apart, data, source_options=lambda _: SourceOptions())
+    assert _raw_rows(apart) == _raw_rows(together)
+
+    (data / "exports" / "wecom" / "room-b" / "zz-broken.jsonl").write_bytes(b'{"msgid":"x1"}\n\x80\x80 not text\n')
+    broken = duckdb.connect()
+    with pytest.raises(ExportReadError, match="room-b/zz-broken.jsonl"):
+        load.sync_exports(broken, data, source_options=lambda _: SourceOptions())
+    loaded = [row[0] for row in broken.execute("select source_file from raw.source_files order by all").fetchall()]
+    assert loaded == sorted(names)
