@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import dagster as dg
@@ -9,7 +10,7 @@ import dagster as dg
 from assets import dashboards, models, publish, raw
 from pipelines import automation, quality
 from pipelines.progress import Progress
-from pipelines.resources import ProjectPaths, Warehouse
+from pipelines.resources import DEFAULT_MEMORY_LIMIT, ProjectPaths, Warehouse
 
 all_assets = [
     raw.config_tables_asset,
@@ -46,7 +47,7 @@ exports_sensor = automation.exports_sensor(ingest_job)
 
 def resources(data_dir: str | dg.EnvVar, out_dir: str | dg.EnvVar, warehouse_path: str | dg.EnvVar) -> dict:
     return {
-        "warehouse": Warehouse(path=warehouse_path),
+        "warehouse": Warehouse(path=warehouse_path, memory_limit=os.environ.get("KPI_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)),
         "paths": ProjectPaths(data_dir=data_dir, out_dir=out_dir),
         "progress": Progress(),
     }

@@ -20,6 +20,11 @@ from pipelines.errors import WarehouseLockedError
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
 
+#: DuckDB's memory cap on the warehouse connection (`KPI_MEMORY_LIMIT` overrides it). With the Python
+#: process around it (Dagster, Polars, Great Expectations: ~0.6 GB), 1.2 GB keeps a 10-million-message
+#: run under 2 GB of resident memory; DuckDB spills what does not fit to a temporary folder.
+DEFAULT_MEMORY_LIMIT = "1.2GB"
+
 #: DuckDB allows one writer per file: every asset that writes the warehouse takes a slot in this
 #: pool, whose limit is 1 in the instance (dagster.yaml `concurrency.pools.default_limit`).
 WRITER_POOL = "duckdb_writer"
@@ -29,9 +34,7 @@ class Warehouse(dg.ConfigurableResource):
     """The DuckDB file every asset reads and writes (`OUT/warehouse.duckdb`)."""
 
     path: str
-    #: With the Python process around it (Dagster, Polars, ~0.6 GB), 1.2 GB keeps a 10-million-message
-    #: run under 2 GB of resident memory; DuckDB spills what does not fit to a temporary folder.
-    memory_limit: str = "1.2GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = 2
 
     @contextmanager

@@ -88,3 +88,15 @@ def test_every_warehouse_writer_takes_the_one_writer_pool(tmp_path, monkeypatch)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.get() as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+
+
+def test_the_warehouse_memory_cap_defaults_to_1_2_gb_and_the_environment_changes_it(tmp_path, monkeypatch):
+    from pipelines.definitions import resources
+
+    monkeypatch.delenv("KPI_MEMORY_LIMIT", raising=False)
+    assert resources("d", "o", str(tmp_path / "w.duckdb"))["warehouse"].memory_limit == "1.2GB"
+    monkeypatch.setenv("KPI_MEMORY_LIMIT", "300MB")
+    warehouse = resources("d", "o", str(tmp_path / "w.duckdb"))["warehouse"]
+    with warehouse.connect() as con:
+        setting = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    assert warehouse.memory_limit == "300MB" and setting.startswith("286")  # DuckDB shows MiB: 300 MB = 286.1 MiB
