@@ -25,6 +25,9 @@ each step in a fresh child process on a hard-linked copy of its data folder:
   response and per-staff figures from the same files into Parquet (the floor);
 - `full`: `kpi run --no-dashboard` into a new output folder (ingest, KPIs, checks, grades, HR
   files; the issue times the dashboards separately);
+- `baseline` again, right after `full`: a shared machine's speed drifts (the same baseline measured
+  48-67 s within one afternoon), so the ratio divides by the mean of the two runs around `full`
+  and the printout shows how far they differ;
 - `incr`: the next day's exports (2026-10-01) copied in, then `kpi run --no-dashboard` again on
   that warehouse;
   its records are the export files parsed again or anew (their `raw.source_files` row was written
@@ -446,6 +449,8 @@ def bench_pipeline(workdir: Path) -> None:
     full = measure("INCREMENTAL = False\n" + _KPI_RUN, data, out)
     show("full", full, "records loaded; kpi run --no-dashboard (ingest, KPIs, checks, grades, HR files)")
     slowest("full")
+    again = measure(_BASELINE, data, work / "baseline_again")
+    show("baseline", again, "requests; the same script again, after the full run (the machine's drift)")
     _linked_copy(world / "next_day" / "exports", data / "exports")
     incremental = measure("INCREMENTAL = True\n" + _KPI_RUN, data, out)
     show("incr", incremental, f"export files parsed (of {made['next_day_files']:,} new, "
@@ -453,10 +458,12 @@ def bench_pipeline(workdir: Path) -> None:
     slowest("incr")
     dashboards = measure(_KPI_DASHBOARDS, data, out)
     show("dashboards", dashboards, "pages; kpi dashboards on that warehouse")
-    ratio = full["seconds"] / baseline["seconds"]
+    floor = (baseline["seconds"] + again["seconds"]) / 2
+    ratio = full["seconds"] / floor
     share = incremental["seconds"] / full["seconds"]
     peak = max(full["peak_rss_mb"], incremental["peak_rss_mb"])
-    print(f"pipeline: full / baseline {ratio:.2f}x (target <= {TARGET_RATIO:g}x), full {full['seconds']:.0f} s "
+    print(f"pipeline: full / baseline {ratio:.2f}x (baseline {baseline['seconds']:.0f} s and {again['seconds']:.0f} s "
+          f"around it; target <= {TARGET_RATIO:g}x), full {full['seconds']:.0f} s "
           f"(target <= {TARGET_SECONDS:.0f} s), incremental / full {share:.0%} (target <= {TARGET_INCREMENTAL:.0%}), "
           f"peak RSS {peak:,.0f} MB (target <= {TARGET_RSS_MB:,}), dashboards {dashboards['seconds']:.0f} s "
           f"(target <= {TARGET_SECONDS:.0f} s)", flush=True)
