@@ -241,49 +241,40 @@ numbered as (
     window stream_order as (partition by group_id, member_key order by sent_at, tie_order, message_id)
 ),
 
+-- Each burst and its response in one pass over the stream: a burst's rows are the request rows numbered n,
+-- its response the candidate numbered n + 1 (the next one after them), and the next request opened after
+-- the response is what that candidate saw ahead of it. A candidate numbered past the last burst answers
+-- nothing (no request rows: dropped).
 bursts as (
     select
         group_id,
         member_key,
-        responses_so_far as burst_number,
-        min(sent_at) as opened_at,
-        max(sent_at) as last_message_at,
-        count(*) as request_message_count,
-        arg_min(message_id, (sent_at, message_id)) as opening_message_id,
-        bool_or(is_complaint) as is_complex
+        responses_so_far - is_response as burst_number,
+        min(sent_at) filter (where is_response = 0) as opened_at,
+        max(sent_at) filter (where is_response = 0) as last_message_at,
+        count(*) filter (where is_response = 0) as request_message_count,
+        arg_min(message_id, (sent_at, message_id)) filter (where is_response = 0) as opening_message_id,
+        bool_or(is_complaint) filter (where is_response = 0) as is_complex,
+        any_value(message_id) filter (where is_response = 1) as response_message_id,
+        any_value(sent_at) filter (where is_response = 1) as responded_at,
+        any_value(next_request_opened_at) filter (where is_response = 1) as next_request_opened_at
     from numbered
-    where is_response = 0
     group by all
-),
-
--- A burst's response is the next candidate in its stream; the next request opened after the response is
--- the next burst's opening.
-responses as (
-    select group_id, member_key, responses_so_far - 1 as burst_number, message_id as response_message_id,
-           sent_at as responded_at, next_request_opened_at
-    from numbered
-    where is_response = 1
+    having count(*) filter (where is_response = 0) > 0
 ),
 
 answered as (
     select
         bursts.*,
-        responses.response_message_id,
-        responses.responded_at,
-        responses.next_request_opened_at,
         groups.calendar_id,
         groups.owner_staff_id,
         staff_messages.staff_id as responder_staff_id,
         staff_messages.source_file as response_source_file,
         staff_messages.source_record as response_source_record
     from bursts
-    left join responses
-        on responses.group_id = bursts.group_id
-        and responses.member_key = bursts.member_key
-        and responses.burst_number = bursts.burst_number
     left join staff_messages
-        on staff_messages.group_id = responses.group_id
-        and staff_messages.message_id = responses.response_message_id
+        on staff_messages.group_id = bursts.group_id
+        and staff_messages.message_id = bursts.response_message_id
     inner join raw.groups as groups
         on groups.group_id = bursts.group_id
 ),
