@@ -90,6 +90,26 @@ def _requests(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
+def test_ties_in_time_open_on_the_lowest_id_and_a_response_at_the_same_instant_comes_first(con):
+    """Messages at the same instant: a burst opens on its lowest message id (the one that follows the
+    previous response in stream order), and a candidate sent at the very instant of a request message
+    comes before it (a response must come after the request opened), so it answers the earlier burst."""
+    _request_world(con, [
+        ("q2", "ma", "2026-09-14 02:00:00+00", "q", None, []),
+        ("q1", "ma", "2026-09-14 02:00:00+00", "q", None, []),
+        ("q3", "ma", "2026-09-14 02:05:00+00", "q", None, []),
+        ("r1", "S1", "2026-09-14 02:05:00+00", "s", None, ["阿A"]),
+        ("r2", "S1", "2026-09-14 02:20:00+00", "s", None, ["阿A"]),
+        ("q5", "ma", "2026-09-14 03:00:00+00", "q", None, []),
+        ("q4", "ma", "2026-09-14 03:00:00+00", "q", None, []),
+    ])
+    requests = _requests(con)
+    assert set(requests) == {"q1", "q3", "q4"}
+    assert requests["q1"][0] == "r1" and requests["q1"][2] == 2  # q1 and q2, answered by r1 at q3's instant
+    assert requests["q3"][0] == "r2" and requests["q3"][2] == 1
+    assert requests["q4"][0] is None and requests["q4"][2] == 2
+
+
 def test_a_quote_of_an_answered_request_does_not_answer_the_next_one(con):
     _request_world(con, [
         ("q1", "ma", "2026-09-14 02:00:00+00", "q", None, []),

@@ -172,6 +172,7 @@ numbered_first as not materialized (
     select
         *,
         sum(is_response) over stream_order as responses_so_far,
+        lag(is_response, 1, 1) over stream_order as follows_response,
         min(case when is_response = 0 then sent_at end) over (
             stream_order rows between 1 following and unbounded following
         ) as next_request_opened_at
@@ -234,6 +235,7 @@ numbered as (
     select
         *,
         sum(is_response) over stream_order as responses_so_far,
+        lag(is_response, 1, 1) over stream_order as follows_response,
         min(case when is_response = 0 then sent_at end) over (
             stream_order rows between 1 following and unbounded following
         ) as next_request_opened_at
@@ -244,7 +246,8 @@ numbered as (
 -- Each burst and its response in one pass over the stream: a burst's rows are the request rows numbered n,
 -- its response the candidate numbered n + 1 (the next one after them), and the next request opened after
 -- the response is what that candidate saw ahead of it. A candidate numbered past the last burst answers
--- nothing (no request rows: dropped).
+-- nothing (no request rows: dropped). A burst's rows lie together in stream order, so its opening (the
+-- earliest, ties to the lowest message id) is its row that follows a candidate or starts the stream.
 bursts as (
     select
         group_id,
@@ -253,7 +256,7 @@ bursts as (
         min(sent_at) filter (where is_response = 0) as opened_at,
         max(sent_at) filter (where is_response = 0) as last_message_at,
         count(*) filter (where is_response = 0) as request_message_count,
-        arg_min(message_id, (sent_at, message_id)) filter (where is_response = 0) as opening_message_id,
+        any_value(message_id) filter (where is_response = 0 and follows_response = 1) as opening_message_id,
         bool_or(is_complaint) filter (where is_response = 0) as is_complex,
         any_value(message_id) filter (where is_response = 1) as response_message_id,
         any_value(sent_at) filter (where is_response = 1) as responded_at,
