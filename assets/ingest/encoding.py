@@ -24,7 +24,7 @@ encodings go through Python's incremental decoder, which carries characters spli
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,21 +248,19 @@ def read_small(path: Path, *, display_path: Path | str | None = None) -> tuple[b
     return data, stream.encoding
 
 
-def read_small_files(sources: list[tuple[Path, str]]) -> list[tuple[bytes, str]]:
+def read_small_files(sources: Sequence[tuple[Path, str]]) -> list[tuple[bytes, str]]:
     """`read_small` of each `(path, display_path)`, the same bytes and encodings, for a batch.
 
     Most exports are UTF-8: each is read whole and validated by Polars, at GB/s, without building
     a Python str (decoding it in Python, as `TextStream` does block by block, ran at ~0.5 GB/s on
     Chinese text: a tenth of the load time). A file with a UTF-16 BOM, or whose bytes are not
     UTF-8, goes through `read_small`, which decodes it or names the byte that is neither."""
-    contents = []
+    read = []
     for path, display_path in sources:
         try:
-            contents.append(path.read_bytes())
+            data = path.read_bytes()
         except OSError as error:
             raise ExportReadError(display_path, f"cannot read the file ({error.strerror})") from None
-    read = []
-    for (path, display_path), data in zip(sources, contents, strict=True):
         bom = _bom_encoding(data)
         text = data[len(codecs.BOM_UTF8):] if bom == "utf-8-sig" else data
         if bom in (None, "utf-8-sig") and _is_utf8(text):

@@ -197,7 +197,7 @@ def parse_batch(sources: Sequence[tuple[Path, str]], *, source_tz: str = "Asia/S
     few hundred KB. Parsed one by one, the fixed cost of each query would outweigh the parsing;
     here every file's lines go into one frame that carries their `source_file`.
     """
-    texts = read_small_files(list(sources))
+    texts = read_small_files(sources)
     lines = batch_lines([(rel_path, data) for (_, rel_path), (data, _) in zip(sources, texts)])
     return BatchResult(
         rows=_result(lines, "utf-8", None),
