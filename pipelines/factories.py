@@ -53,6 +53,10 @@ def sql_model_asset(sql_model: SqlModel) -> dg.AssetsDefinition:
                 metadata["full_rebuild"] = dg.MetadataValue.text(built.full_reason)
             else:
                 metadata["rows_in_scope"] = dg.MetadataValue.int(built.scope_rows)
+            if sql_model.scope_sql is not None:
+                # rows of earlier months this run rewrote (whole keys, sql/scopes/): their downstream
+                # figures are stale until those months run too (`kpi run` does it)
+                metadata["months_changed_outside_scope"] = dg.MetadataValue.json(list(built.months_changed_outside))
         return dg.MaterializeResult(metadata=metadata)
 
     return _model

@@ -9,6 +9,11 @@ a run for some months rewrites only the rows those months own (see `Partitioning
 same SELECT filtered on its output, so a partition's rows are exactly what a full rebuild would
 give them. Everything else is rebuilt in full.
 
+A model may also have a scope file, `sql/scopes/<name>.sql`: then a run for some months rewrites
+whole keys instead of the months' rows (see `build_keys`). `marts.fct_requests` is one: a request
+stream's rows depend on messages of any later month (an answer may come months after the question,
+KPI_SPEC §3), so a new day rewrites the streams it touches, in whatever month their requests opened.
+
 A header line `-- Materialized: view.` makes the model a view instead of a table: for a per-row
 model read by a single downstream model, writing ten million rows costs more than computing them
 again inside that reader (see `build`).
@@ -29,6 +34,10 @@ import duckdb
 from pipelines.partitions import PeriodScope, monthly_partitions
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SCOPES_DIR = SQL_DIR / "scopes"
+#: In a model with a scope file, lines starting with this marker are SQL for scoped runs only: the
+#: runner removes the marker (the full build reads them as comments).
+SCOPED_MARKER = "--scoped: "
 LAYERS = ("staging", "intermediate", "marts")
 _TABLE_REF = re.compile(r"\b(raw|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
 _PARTITIONS = re.compile(r"^-- Partitions: (monthly|quarterly), by ([a-z_][a-z0-9_]*)\.", re.MULTILINE)
@@ -60,18 +69,28 @@ class Partitioning:
         scope = self.scope(scope)
         if self.column in LABEL_COLUMNS:
             return f"{self.column} in (select unnest($partition_labels))", {"partition_labels": scope.labels}
-        zone = ZoneInfo(timezone)
+        start, end = instants(scope, timezone)
         conditions, params = [], {}
-        # The first and last partitions also own the rows before and after every partition, so a
-        # message dated 2031 reaches staging (where the data-quality suite stops it) instead of
-        # vanishing between partitions.
-        if scope.first_month > dt.date.fromisoformat(monthly_partitions.get_first_partition_key()):
+        if start is not None:
             conditions.append(f"{self.column} >= $partition_start")
-            params["partition_start"] = dt.datetime.combine(scope.first_month, dt.time(), zone)
-        if scope.end_month <= dt.date.fromisoformat(monthly_partitions.get_last_partition_key()):
+            params["partition_start"] = start
+        if end is not None:
             conditions.append(f"{self.column} < $partition_end")
-            params["partition_end"] = dt.datetime.combine(scope.end_month, dt.time(), zone)
+            params["partition_end"] = end
         return " and ".join(conditions) or "true", params
+
+
+def instants(scope: PeriodScope, timezone: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The first and the end instant of `scope`'s months in `timezone`, None for no bound: the first
+    and last partitions also own the rows before and after every partition, so a message dated 2031
+    reaches staging (where the data-quality suite stops it) instead of vanishing between partitions."""
+    zone = ZoneInfo(timezone)
+    start = end = None
+    if scope.first_month > dt.date.fromisoformat(monthly_partitions.get_first_partition_key()):
+        start = dt.datetime.combine(scope.first_month, dt.time(), zone)
+    if scope.end_month <= dt.date.fromisoformat(monthly_partitions.get_last_partition_key()):
+        end = dt.datetime.combine(scope.end_month, dt.time(), zone)
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,18 @@ class SqlModel:
         """`table` (the default) or `view`, from the header."""
         found = _MATERIALIZED.search(self.header)
         return found.group(1) if found else "table"
+
+    @property
+    def scope_sql(self) -> str | None:
+        """The SELECT of the keys a run for some months rewrites (`build_keys`), if the model has one."""
+        path = SCOPES_DIR / f"{self.name}.sql"
+        return path.read_text(encoding="utf-8") if self.layer != "checks" and path.exists() else None
+
+    @property
+    def scoped_sql(self) -> str:
+        """The model's SELECT for a scoped run: its `--scoped: ` lines made SQL."""
+        return "\n".join(line.replace(SCOPED_MARKER, "", 1) if line.lstrip().startswith(SCOPED_MARKER) else line
+                         for line in self.sql.splitlines())
 
     @property
     def header(self) -> str:
@@ -143,6 +174,8 @@ class BuildResult:
     rows: int
     scope_rows: int | None = None
     full_reason: str | None = None
+    #: For a model rewritten by keys (`build_keys`): the months, outside the scope, whose rows changed.
+    months_changed_outside: tuple[str, ...] = ()
 
 
 def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScope | None = None) -> BuildResult:
@@ -161,6 +194,8 @@ def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScop
     reason = None
     if scope is not None and partitioning is not None:
         reason = _full_rebuild_reason(con, sql_model)
+        if reason is None and sql_model.scope_sql is not None:
+            return build_keys(con, sql_model, scope)
         if reason is None:
             where, params = partitioning.predicate(scope, _reporting_timezone(con))
             con.execute("begin transaction")
@@ -178,6 +213,51 @@ def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScop
             return BuildResult(_count(con, sql_model.table), written)
     con.execute(f"create or replace table {sql_model.table} as\n{sql_model.sql}")
     return BuildResult(_count(con, sql_model.table), None, reason)
+
+
+def build_keys(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScope) -> BuildResult:
+    """Rewrite the keys `sql_model.scope_sql` lists for `scope` (bound as `$partition_start` and
+    `$partition_end`), whole: their rows in every month are deleted and computed again by the
+    model's scoped SELECT, which reads only those keys (temp table `scope_keys`).
+
+    The scope query lists every key with a row in the scope's months, so the months' rows are all
+    rewritten, as for any partitioned model; it also lists the keys whose rows elsewhere the months'
+    data can change. The months outside the scope whose rows did change (old and new rows compared
+    by a hash of the whole row) are returned: their downstream figures need computing again too.
+    """
+    zone = _reporting_timezone(con)
+    start, end = instants(sql_model.partitioning.scope(scope), zone)
+    bounds = {"partition_start": start or dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc),
+              "partition_end": end or dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc)}
+    table, column = sql_model.table, sql_model.partitioning.column
+    con.execute(f"create or replace temp table scope_keys as\n{sql_model.scope_sql}", bounds)
+    keys = [row[0] for row in con.execute("describe scope_keys").fetchall()]
+    on = " and ".join(f"rows.{key} = scope_keys.{key}" for key in keys)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace temp table scope_old as select * from {table} as rows semi join scope_keys on {on}")
+        con.execute(f"delete from {table} as rows using scope_keys where {on}")
+        con.execute(f"create or replace temp table scope_new as {sql_model.scoped_sql}")
+        con.execute(f"insert into {table} by name select * from scope_new")
+        months = [row[0] for row in con.execute(
+            f"""
+            select distinct strftime(timezone($zone, {column}), '%Y-%m') as month
+            from ((select {column}, hash(o) from scope_old as o except all select {column}, hash(n) from scope_new as n)
+                  union all
+                  (select {column}, hash(n) from scope_new as n except all select {column}, hash(o) from scope_old as o))
+            where not ({column} >= $partition_start and {column} < $partition_end)
+            order by month
+            """, {"zone": zone, **bounds}).fetchall()]
+        written = con.execute(f"select count(*) from {table} where {column} >= $partition_start "
+                              f"and {column} < $partition_end", bounds).fetchall()[0][0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for temp in ("scope_keys", "scope_old", "scope_new"):
+            con.execute(f"drop table if exists temp.{temp}")
+    return BuildResult(_count(con, table), written, None, tuple(months))
 
 
 def _build_view(con: duckdb.DuckDBPyConnection, sql_model: SqlModel) -> BuildResult:

@@ -27,7 +27,7 @@
 -- ticket may cover more than one request of the same member (they are then the same issue).
 -- `resolution_source` says which rule decided ('ticket' or 'chat_rule'), `resolution_ticket_id` names the
 -- ticket, and `is_resolved_by_chat_rule` keeps what the chats alone say, so an explanation can show both.
--- Partitions: monthly, by opened_at.
+-- Partitions: monthly, by opened_at. A run for some months rewrites whole streams (sql/scopes/fct_requests.sql).
 with
 
 settings as (
@@ -40,6 +40,9 @@ request_messages as (
     select group_id, member_key, message_id, sent_at, is_complaint, source_file, source_record,
            source_record_label
     from intermediate.int_messages__classified
+    -- a run for some months computes only the streams sql/scopes/fct_requests.sql lists; everything else
+    -- here derives from these rows, so it follows
+    --scoped: semi join scope_keys using (group_id, member_key)
     where is_request_message
 ),
 
