@@ -192,7 +192,7 @@ def _summary(warehouse: Warehouse, published: list[str], dashboard: Path | None,
     out.print(f"messages loaded   {counts[0]:>8,}  from {counts[3]} export files")
     out.print(f"quarantined       {counts[1]:>8,}  (details: table raw.ingest_quarantine, or `kpi inspect FILE`)")
     out.print(f"requests          {counts[2]:>8,}")
-    out.print(f"months computed   {pipeline.scope.describe()}")
+    out.print(f"months computed   {pipeline.describe()}")
     if violations:
         out.print("violations        " + ", ".join(f"{n:,} {action}" for action, n in violations)
                   + "  (ledger: table marts.fct_violations)")

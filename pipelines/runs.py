@@ -4,7 +4,10 @@ Dagster runs one partitions definition at a time, so a full run is three runs in
 
 1. ingest — the `raw` assets (unpartitioned: they read only new or changed files);
 2. monthly — every monthly asset and the unpartitioned models between them, over the range of
-   months the data covers, as one run (the assets take ranges, `BackfillPolicy.single_run`);
+   months to compute, as one run (the assets take ranges, `BackfillPolicy.single_run`): every
+   month of data on the first run, afterwards only the months that changed (pipelines/changes.py);
+   then, when that run rewrote requests of earlier months (a late answer, KPI_SPEC §3), one more
+   run of what is downstream of `marts.fct_requests` over those months;
 3. quarterly — grades and everything downstream of them (the dashboards), over the quarters of
    those months.
 
@@ -21,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from pipelines import changes
 from pipelines.partitions import PeriodScope, monthly_partitions, quarterly_partitions
 from pipelines.resources import Warehouse
 
@@ -51,12 +55,28 @@ def stages(assets: list[dg.AssetsDefinition]) -> Stages:
     )
 
 
+#: The asset whose runs may change rows of months outside their scope (sql/scopes/fct_requests.sql).
+REQUESTS = dg.AssetKey(["marts", "fct_requests"])
+
+
 @dataclass
 class PipelineRun:
-    """The Dagster results of the stages that ran, and the months they covered."""
+    """The Dagster results of the stages that ran, the months they covered and why."""
 
     results: list[dg.ExecuteInProcessResult] = field(default_factory=list)
     scope: PeriodScope | None = None
+    reason: str = ""
+    #: Earlier months whose requests the run's messages changed (computed again downstream).
+    later_answers: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """The months computed, for the run summary."""
+        if self.scope is None:
+            return f"none ({self.reason})" if self.reason else "none"
+        text = f"{self.scope.describe()} ({self.reason})"
+        if self.later_answers:
+            text += f"; requests opened in {', '.join(self.later_answers)} changed by later messages, recomputed"
+        return text
 
     @property
     def success(self) -> bool:
@@ -135,8 +155,32 @@ def materialize_pipeline(
 
     if not run(plan.ingest):
         return pipeline
-    pipeline.scope = data_scope(resources["warehouse"])
-    if not run(plan.monthly, range_tags(pipeline.scope, monthly_partitions)):
+    warehouse = resources["warehouse"]
+    computing = changes.plan(warehouse, resources["paths"].data, data_scope(warehouse))
+    pipeline.scope, pipeline.reason = computing.scope, computing.reason
+    if computing.scope is None:
         return pipeline
-    run(plan.quarterly, range_tags(pipeline.scope, quarterly_partitions))
+    if not run(plan.monthly, range_tags(computing.scope, monthly_partitions)):
+        return pipeline
+    months = computing.scope.months
+    pipeline.later_answers = _requests_changed_outside(pipeline.results[-1])
+    if pipeline.later_answers:
+        earlier = [dt.date.fromisoformat(f"{month}-01") for month in pipeline.later_answers]
+        again = PeriodScope.from_months(min(earlier), max(earlier))
+        downstream = plan.monthly & (dg.AssetSelection.assets(REQUESTS).downstream() - dg.AssetSelection.assets(REQUESTS))
+        if not run(downstream, range_tags(again, monthly_partitions)):
+            return pipeline
+        months = [*again.months, *months]
+    if run(plan.quarterly, range_tags(PeriodScope.from_months(min(months), max(months)), quarterly_partitions)):
+        changes.mark_computed(warehouse, computing)
     return pipeline
+
+
+def _requests_changed_outside(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The months outside the run's scope whose requests its `marts.fct_requests` step rewrote."""
+    node = "__".join(REQUESTS.path)
+    if node not in _nodes(result):
+        return []
+    materialized = result.asset_materializations_for_node(node)
+    value = materialized[0].metadata.get("months_changed_outside_scope") if materialized else None
+    return list(value.value) if value is not None else []

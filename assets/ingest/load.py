@@ -152,9 +152,17 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+#: Time spans of export rows loaded or removed since the KPIs were last computed: what lets
+#: `kpi run` recompute only the months that changed (pipelines/changes.py), which empties it.
+#: Not keyed by file like RAW_TABLES: removing a file must add to it, not take its rows away.
+PENDING_CHANGES = "raw.pending_changes"
+
+
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw tables, and add columns a newer version introduced to an older warehouse."""
     con.execute("create schema if not exists raw")
+    con.execute(f"create table if not exists {PENDING_CHANGES} "
+                "(source_file varchar, first_at timestamptz, last_at timestamptz)")
     for table, schema in RAW_TABLES.items():
         template = empty(schema)  # noqa: F841 - read by DuckDB's replacement scan below
         con.execute(f"create table if not exists {table} as select * from template")
@@ -166,8 +174,26 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _delete_files(con: duckdb.DuckDBPyConnection, rel_paths: list[str]) -> None:
     """Remove the files' rows from every raw table: one scan per table, however many files."""
+    _note_changes(con, "(select * from raw.chat_messages where source_file in (select unnest($files)))",
+                  "(select * from raw.chat_events where source_file in (select unnest($files)))", {"files": rel_paths})
     for table in RAW_TABLES:
         con.execute(f"delete from {table} where source_file in (select unnest($files))", {"files": rel_paths})
+
+
+def _note_changes(con: duckdb.DuckDBPyConnection, messages: str, events: str, params: dict | None = None) -> None:
+    """Add the time span per file of the `messages` and `events` rows (relations) to PENDING_CHANGES,
+    in the caller's transaction: the rows and the record of their change commit together."""
+    con.execute(
+        f"""
+        insert into {PENDING_CHANGES}
+        select source_file, min(instant), max(instant)
+        from (select source_file, sent_at as instant from {messages}
+              union all select source_file, occurred_at from {events})
+        where instant is not null
+        group by all
+        """,
+        params or {},
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -399,9 +425,16 @@ def _write_batch(con: duckdb.DuckDBPyConnection, parsed: _ParsedBatch, *, replac
         _insert(con, "raw.chat_events", rows.events)
         _insert(con, "raw.ingest_quarantine", rows.quarantine)
         _insert(con, "raw.source_files", parsed.listing)
+        _note_changes(con, "batch_messages", "batch_events")
 
-    with _unordered_inserts(con):
-        _in_transaction(con, swap)
+    con.register("batch_messages", arrow_view(rows.messages.select("source_file", "sent_at")))
+    con.register("batch_events", arrow_view(rows.events.select("source_file", "occurred_at")))
+    try:
+        with _unordered_inserts(con):
+            _in_transaction(con, swap)
+    finally:
+        con.unregister("batch_messages")
+        con.unregister("batch_events")
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, plan: _Planned, *, on_bytes: Callable[[int], None]) -> None:
@@ -443,6 +476,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, plan: _Planned, *, on_bytes: Call
                 for table, loading in _PART_TABLES.items():
                     con.execute(f"insert into {table} select * from {loading}")
                 _insert(con, "raw.source_files", listing)
+                _note_changes(con, _PART_TABLES["raw.chat_messages"], _PART_TABLES["raw.chat_events"])
 
             _in_transaction(con, swap)
     finally:
