@@ -13,11 +13,17 @@ schedules pick the period that just closed, and HR files are published for compl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dagster as dg
 
 REPORTING_TIMEZONE = "Asia/Shanghai"
+
+#: The run tags of a partitioned run: one partition, or a range of them in one run.
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 #: The first partition. Data before it is not computed (the run summary says so).
 PARTITIONS_START = "2018-01-01"
@@ -125,3 +131,14 @@ class PeriodScope:
         if len(months) == 1:
             return month_label(months[0])
         return f"{month_label(months[0])} … {month_label(months[-1])} ({len(months)} months)"
+
+
+def scope_from_tags(tags: Mapping[str, str]) -> PeriodScope | None:
+    """The months a monthly run covers, from its tags; None for a run of no partition."""
+    if RANGE_START_TAG in tags:
+        first, last = tags[RANGE_START_TAG], tags[RANGE_END_TAG]
+    elif PARTITION_TAG in tags:
+        first = last = tags[PARTITION_TAG]
+    else:
+        return None
+    return PeriodScope.from_months(dt.date.fromisoformat(first), dt.date.fromisoformat(last))

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines import changes
-from pipelines.partitions import PeriodScope, monthly_partitions, quarterly_partitions
+from pipelines.partitions import (
+    RANGE_END_TAG, RANGE_START_TAG, PeriodScope, monthly_partitions, quarterly_partitions,
+)
 from pipelines.resources import Warehouse
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,11 @@ def test_a_new_day_computes_its_months_and_the_late_answers_it_gives(sample_copy
     assert "requests opened in 2026-07, 2026-09 changed by later messages" in second.describe()
     assert responder(out, "incr-q1") == [("2026-07", True, "S003")]
     assert responder(out, "incr-q2") == [("2026-09", True, "S003")]
+    # the staging suite checks the rows the run wrote, October's (the others were checked when written)
+    suite = next(e for e in second.get_asset_check_evaluations() if e.check_name == "ge__stg_chat__messages")
+    assert suite.metadata["rows_of"].value == "2026-10"
+    assert suite.metadata["rows_checked"].value == query(
+        out, "select count(*) from staging.stg_chat__messages where sent_month = '2026-10'")[0][0] > 0
     fresh = tmp_path / "fresh"
     materialize_all(sample_copy, fresh)
     assert tables(out) == tables(fresh)
