@@ -187,6 +187,7 @@ def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScop
     thing formatted into the statement; values are bound.
     """
     _set_rubric_patterns(con)
+    _set_partition_bounds(con, sql_model, scope)
     if sql_model.materialized == "view":
         return _build_view(con, sql_model)
     _drop_other_kind(con, sql_model, "view")
@@ -318,6 +319,24 @@ def _full_rebuild_reason(con: duckdb.DuckDBPyConnection, sql_model: SqlModel) ->
 
 def _reporting_timezone(con: duckdb.DuckDBPyConnection) -> str:
     return con.execute("select reporting_timezone from raw.rubric_settings").fetchall()[0][0]
+
+
+def _set_partition_bounds(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScope | None) -> None:
+    """Expose the instants the rows being rebuilt lie between as `getvariable('partition_start')` and
+    `getvariable('partition_end')` (NULL: unbounded, as for a full build; for a model partitioned by
+    period label, the bounds of every period it rewrites, quarters included). The runner filters a
+    model's output to its partitions, but DuckDB cannot push that filter below a window function or
+    an aggregate over a range join; a model whose rows depend on a bounded stretch of input
+    (int_messages__violations: its months and one flood window before them; int_metrics__group: the
+    messages of its periods) reads only that stretch with them."""
+    start = end = None
+    if scope is not None and sql_model.partitioning is not None:
+        scope = sql_model.partitioning.scope(scope)
+        # period labels: the scope's months and the quarters containing them (`Partitioning`)
+        covered = scope.quarter_months if sql_model.partitioning.column in LABEL_COLUMNS else scope
+        start, end = instants(covered, _reporting_timezone(con))
+    for name, value in (("partition_start", start), ("partition_end", end)):
+        con.execute(f"set variable {name} = $value::timestamptz", {"value": value})
 
 
 def _set_rubric_patterns(con: duckdb.DuckDBPyConnection) -> None:

@@ -15,7 +15,7 @@ from pipelines.partitions import PeriodScope, monthly_partitions
 from pipelines.runs import RANGE_END_TAG, RANGE_START_TAG, stages
 from pipelines.sql_runner import Partitioning, SqlModel, build, discover
 
-from .conftest import materialize_all
+from .conftest import materialize_all, query, wecom_line
 
 PARTITIONED = [m.table for layer in ("staging", "intermediate", "marts") for m in discover(layer) if m.partitioning]
 
@@ -134,3 +134,28 @@ def test_one_month_rewrites_only_its_rows_and_a_range_backfill_restores_the_rest
     run_monthly(sample_copy, out, tags={RANGE_START_TAG: "2026-04-01", RANGE_END_TAG: "2026-06-01"})
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert snapshot(con) == full
+
+
+def test_a_month_reads_the_flood_window_before_it(sample_copy, tmp_path):
+    """int_messages__violations reads only the months being rebuilt plus one flood window before them
+    (the runner's partition bounds): a flood across midnight on 30 September is still seen from
+    October alone."""
+    room = sample_copy / "exports" / "wecom" / "wr2T5bjU6GEasfPnpBVXrolOy9RPAigQ"
+    times = ["2026-09-30 23:56", "2026-09-30 23:58", "2026-10-01 00:00", "2026-10-01 00:02", "2026-10-01 00:04"]
+    (room / "flood.jsonl").write_text("\n".join(
+        wecom_line(f"flood{n}", "wmFlooder", at, "有人吗", room="wr2T5bjU6GEasfPnpBVXrolOy9RPAigQ")
+        for n, at in enumerate(times)) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    materialize_all(sample_copy, out)
+    flood = "select message_id, matched_text_masked from intermediate.int_messages__violations where rule = 'flood' and message_id like 'flood%'"
+    assert query(out, flood) == [("flood4", "repeated ×5")]
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        full = snapshot(con)
+    with duckdb.connect(str(out / "warehouse.duckdb")) as con:
+        con.execute("delete from intermediate.int_messages__violations")
+    run_monthly(sample_copy, out, key="2026-10-01")
+    assert query(out, flood) == [("flood4", "repeated ×5")]
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        october = con.execute("select * from intermediate.int_messages__violations").fetchall()
+    assert sorted(map(repr, october)) == [row for row in full["intermediate.int_messages__violations"]
+                                          if "2026-10" in row]

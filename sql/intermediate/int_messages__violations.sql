@@ -70,6 +70,11 @@ texts as not materialized (
         source_record_label
     from staging.stg_chat__messages
     where is_counted and kind = 'text'
+        -- A run for some months reads only their messages and, for the flood rule, one window before them:
+        -- the runner sets the bounds (pipelines/sql_runner.py); unset, as in an analyst's shell, all rows.
+        and coalesce(sent_at >= getvariable('partition_start') - to_microseconds(
+            ((select flood_window_minutes from raw.rubric_settings) * 60000000)::bigint), true)
+        and coalesce(sent_at < getvariable('partition_end'), true)
 ),
 
 -- content rules ----------------------------------------------------------------------------------

@@ -29,10 +29,14 @@ group_periods as (
     cross join periods
 ),
 
+-- Only the messages of the periods being computed (bounds set by pipelines/sql_runner.py; unset, all):
+-- members before a period come from the spells, which int_group_members computes over all of them.
 member_messages as (
     select group_id, member_key, sent_at, sent_date
     from staging.stg_chat__messages
     where is_counted and member_key is not null
+        and coalesce(sent_at >= getvariable('partition_start'), true)
+        and coalesce(sent_at < getvariable('partition_end'), true)
 ),
 
 membership_events as (
