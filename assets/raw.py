@@ -186,21 +186,46 @@ def business_calendar(context: dg.AssetExecutionContext, warehouse: Warehouse, p
 def member_pseudonyms(context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ProjectPaths) -> dg.MaterializeResult:
     """Keyed pseudonym (HMAC-SHA256, key from config/settings.yaml or KPI_PSEUDONYM_KEY) of every
     sender and event subject handle; grain (platform, handle). Published outputs carry only these keys,
-    never the handle. Hashing runs over distinct handles, so it stays small however many messages."""
+    never the handle. Hashing runs over distinct handles, so it stays small however many messages, and
+    only over handles new since the last run while the key is the one their pseudonyms were made with."""
     key = load_data_config(paths.data).settings.pseudonym_key
     with warehouse.connect() as con:
-        handles = con.sql(
+        con.execute(
             """
+            create or replace temp table present_handles as
             select distinct platform, sender_handle as handle from raw.chat_messages where sender_handle is not null
             union
             select distinct platform, subject_handle from raw.chat_events where subject_handle is not null
             """
+        )
+        kept = _pseudonyms_of_key(con, key)
+        if kept:  # handles no export has any more leave (a ticket's customer must be a handle seen in the chats)
+            con.execute("delete from raw.member_pseudonyms as p where not exists (select 1 from present_handles as h "
+                        "where h.platform = p.platform and h.handle = p.handle)")
+        handles = con.sql(
+            "select * from present_handles"
+            + (" except select platform, handle from raw.member_pseudonyms" if kept else "")
         ).pl()
         frame = handles.with_columns(
             pl.struct("platform", "handle")
             .map_elements(lambda row: pseudonym(key, row["platform"], row["handle"]), return_dtype=pl.String)
             .alias("member_key")
         ) if handles.height else handles.with_columns(pl.lit(None, dtype=pl.String).alias("member_key"))
-        _write(con, "raw.member_pseudonyms", frame)
-        return dg.MaterializeResult(metadata=table_metadata(con, "raw.member_pseudonyms", preview=False))
+        if kept:
+            con.execute("insert into raw.member_pseudonyms by name select * from frame")
+        else:
+            _write(con, "raw.member_pseudonyms", frame)
+        return dg.MaterializeResult(metadata={**table_metadata(con, "raw.member_pseudonyms", preview=False),
+                                              "handles_hashed": dg.MetadataValue.int(handles.height)})
+
+
+def _pseudonyms_of_key(con, key: bytes) -> bool:
+    """Whether `raw.member_pseudonyms` has rows and they were made with `key` (one row tells: a
+    pseudonym is an HMAC of the key)."""
+    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
+                         "and table_name = 'member_pseudonyms'").fetchall()[0][0]
+    if not exists:
+        return False
+    row = con.execute("select platform, handle, member_key from raw.member_pseudonyms limit 1").fetchall()
+    return bool(row) and pseudonym(key, row[0][0], row[0][1]) == row[0][2]
 

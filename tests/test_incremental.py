@@ -126,3 +126,17 @@ def test_a_changed_config_file_or_a_failed_run_computes_every_month(sample_copy,
     fresh = tmp_path / "fresh"
     materialize_all(sample_copy, fresh)
     assert tables(out) == tables(fresh)
+
+
+def test_a_new_pseudonym_key_rehashes_every_handle(sample_copy, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    materialize_all(sample_copy, out)
+    before = dict(query(out, "select handle, member_key from raw.member_pseudonyms"))
+    monkeypatch.setenv("KPI_PSEUDONYM_KEY", "another-key-for-this-test")
+    rekeyed = materialize_all(sample_copy, out)
+    assert rekeyed.reason == "the pseudonym key changed"
+    after = dict(query(out, "select handle, member_key from raw.member_pseudonyms"))
+    assert after.keys() == before.keys() and not set(after.values()) & set(before.values())
+    fresh = tmp_path / "fresh"
+    materialize_all(sample_copy, fresh)
+    assert tables(out) == tables(fresh)
