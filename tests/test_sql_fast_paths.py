@@ -81,6 +81,7 @@ def _request_world(con: duckdb.DuckDBPyConnection, messages: list[tuple]) -> Non
 
 
 def _requests(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    build(con, model("intermediate.int_messages__requests"))
     build(con, model("marts.fct_requests"))
     rows = con.execute("""
         select opening_message_id, response_message_id, response_business_minutes, request_message_count,

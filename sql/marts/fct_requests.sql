@@ -39,11 +39,10 @@ settings as (
 request_messages as (
     select group_id, member_key, message_id, sent_at, is_complaint, source_file, source_record,
            source_record_label
-    from intermediate.int_messages__classified
+    from intermediate.int_messages__requests
     -- a run for some months computes only the streams sql/scopes/fct_requests.sql lists; everything else
     -- here derives from these rows, so it follows
     --scoped: semi join scope_keys using (group_id, member_key)
-    where is_request_message
 ),
 
 staff_messages as (
