@@ -5,6 +5,7 @@ exports, a changed config file, and nothing changed at all."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -137,6 +138,26 @@ def test_a_new_pseudonym_key_rehashes_every_handle(sample_copy, tmp_path, monkey
     assert rekeyed.reason == "the pseudonym key changed"
     after = dict(query(out, "select handle, member_key from raw.member_pseudonyms"))
     assert after.keys() == before.keys() and not set(after.values()) & set(before.values())
+    fresh = tmp_path / "fresh"
+    materialize_all(sample_copy, fresh)
+    assert tables(out) == tables(fresh)
+
+
+def test_a_recall_withdraws_its_message_in_the_month_it_was_sent(sample_copy, tmp_path):
+    """A recall record in October withdraws a July question: July is computed again, not only October."""
+    room = sample_copy / "exports" / "wecom" / ROOM
+    questions(room)
+    out = tmp_path / "out"
+    materialize_all(sample_copy, out)
+    assert responder(out, "incr-q1") == [("2026-07", False, None)]
+    at = dt.datetime(2026, 10, 3, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    (room / "incremental-recall.jsonl").write_text(json.dumps({
+        "msgid": "incr-recall", "action": "recall", "from": MEMBER_JULY, "tolist": [], "roomid": ROOM,
+        "msgtime": int(at.timestamp() * 1000), "msgtype": "revoke", "revoke": {"pre_msgid": "incr-q1"},
+    }) + "\n", encoding="utf-8")
+    recalled = materialize_all(sample_copy, out)
+    assert recalled.scope.months[0].isoformat() == "2026-07-01"
+    assert responder(out, "incr-q1") == []
     fresh = tmp_path / "fresh"
     materialize_all(sample_copy, fresh)
     assert tables(out) == tables(fresh)

@@ -176,6 +176,8 @@ def _delete_files(con: duckdb.DuckDBPyConnection, rel_paths: list[str]) -> None:
     """Remove the files' rows from every raw table: one scan per table, however many files."""
     _note_changes(con, "(select * from raw.chat_messages where source_file in (select unnest($files)))",
                   "(select * from raw.chat_events where source_file in (select unnest($files)))", {"files": rel_paths})
+    _note_recalled(con, "(select * from raw.chat_messages where source_file in (select unnest($files)))",
+                   {"files": rel_paths})
     for table in RAW_TABLES:
         con.execute(f"delete from {table} where source_file in (select unnest($files))", {"files": rel_paths})
 
@@ -194,6 +196,35 @@ def _note_changes(con: duckdb.DuckDBPyConnection, messages: str, events: str, pa
         """,
         params or {},
     )
+
+
+def _note_recalled(con: duckdb.DuckDBPyConnection, messages: str, params: dict | None = None) -> None:
+    """Add the send time of every loaded message a recall record among `messages` withdraws to
+    PENDING_CHANGES: a recall changes the message it withdraws (no longer counted), in whatever month
+    that was sent. Callers pass only recalls whose message is not among the rows they note anyway."""
+    con.execute(
+        f"""
+        insert into {PENDING_CHANGES}
+        select recall.source_file, recalled.sent_at, recalled.sent_at
+        from {messages} as recall
+        inner join raw.chat_messages as recalled
+            on recalled.platform = recall.platform
+            and recalled.source_key = recall.source_key
+            and recalled.message_id = recall.recalls_message_id
+        where recall.kind = 'recall'
+        """,
+        params or {},
+    )
+
+
+def _recalls_of_other_rows(messages: pl.DataFrame) -> pl.DataFrame:
+    """The recall records among `messages` whose withdrawn message is not among them."""
+    keys = ["platform", "source_key"]
+    recalls = messages.filter((pl.col("kind") == "recall") & pl.col("recalls_message_id").is_not_null())
+    if not recalls.height:
+        return recalls
+    return recalls.join(messages.select(*keys, "message_id"), left_on=[*keys, "recalls_message_id"],
+                        right_on=[*keys, "message_id"], how="anti")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -426,15 +457,20 @@ def _write_batch(con: duckdb.DuckDBPyConnection, parsed: _ParsedBatch, *, replac
         _insert(con, "raw.ingest_quarantine", rows.quarantine)
         _insert(con, "raw.source_files", parsed.listing)
         _note_changes(con, "batch_messages", "batch_events")
+        if recalls.height:
+            _note_recalled(con, "batch_recalls")
 
-    con.register("batch_messages", arrow_view(rows.messages.select("source_file", "sent_at")))
-    con.register("batch_events", arrow_view(rows.events.select("source_file", "occurred_at")))
+    recalls = _recalls_of_other_rows(rows.messages)
+    views = {"batch_messages": rows.messages.select("source_file", "sent_at"),
+             "batch_events": rows.events.select("source_file", "occurred_at"), "batch_recalls": recalls}
+    for name, frame in views.items():
+        con.register(name, arrow_view(frame))
     try:
         with _unordered_inserts(con):
             _in_transaction(con, swap)
     finally:
-        con.unregister("batch_messages")
-        con.unregister("batch_events")
+        for name in views:
+            con.unregister(name)
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, plan: _Planned, *, on_bytes: Callable[[int], None]) -> None:
@@ -477,6 +513,11 @@ def _load_file(con: duckdb.DuckDBPyConnection, plan: _Planned, *, on_bytes: Call
                     con.execute(f"insert into {table} select * from {loading}")
                 _insert(con, "raw.source_files", listing)
                 _note_changes(con, _PART_TABLES["raw.chat_messages"], _PART_TABLES["raw.chat_events"])
+                _note_recalled(con, f"""(select * from {_PART_TABLES["raw.chat_messages"]} as recall
+                    anti join {_PART_TABLES["raw.chat_messages"]} as loaded
+                        on loaded.platform = recall.platform and loaded.source_key = recall.source_key
+                        and loaded.message_id = recall.recalls_message_id
+                    where recall.kind = 'recall')""")
 
             _in_transaction(con, swap)
     finally:
