@@ -116,6 +116,14 @@ def plan(warehouse: Warehouse, data_dir: Path, data_scope: PeriodScope) -> Plan:
     return Plan(scope, "new or changed exports from " + scope.describe().split(" ")[0], current)
 
 
+def computed_at(warehouse: Warehouse) -> dt.datetime | None:
+    """When the last complete run stored its fingerprint (None: never)."""
+    with warehouse.connect(read_only=True) as con:
+        if not _stored(con):
+            return None
+        return con.execute(f"select max(computed_at) from {STATE_TABLE}").fetchall()[0][0]
+
+
 def mark_computed(warehouse: Warehouse, computed: Plan) -> None:
     """After a complete run: store its fingerprint, and forget the changes it computed."""
     with warehouse.connect() as con:

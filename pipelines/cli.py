@@ -26,6 +26,7 @@ from assets.ingest.detect import parse_parts
 from assets.ingest.errors import ExportReadError
 from assets.ingest.load import export_units
 from assets.ingest.schema import DATE_ORDERS, SourceOptions
+from pipelines import changes
 from pipelines.cli_grades import grades
 from pipelines.cli_dashboards import dashboards
 from pipelines.config import load_data_config
@@ -215,6 +216,13 @@ def _summary(warehouse: Warehouse, published: list[str], dashboard: Path | None,
     out.print(f"warehouse     {Path(warehouse.path)}")
 
 
+def _dashboards_current(warehouse: Warehouse, out: Path) -> bool:
+    """Whether the dashboards were written after the figures they show were last computed."""
+    index = out / "dashboards" / "index.html"
+    computed = changes.computed_at(warehouse)
+    return index.exists() and computed is not None and index.stat().st_mtime >= computed.timestamp()
+
+
 @app.command()
 def run(
     data: Annotated[Path, typer.Option(help="Data folder (config/, exports/ …), see data_samples/README.md.")],
@@ -243,6 +251,9 @@ def run(
         if not pipeline.success:
             raise RunFailed(_failure_message(pipeline.failed))
         warehouse = resources_["warehouse"]
+        if dashboard and pipeline.scope is None and not _dashboards_current(warehouse, out):
+            # nothing to compute, but the site is missing or older than the figures (a --no-dashboard run)
+            _materialize(dg.AssetSelection.assets(dashboards_asset), resources_)
         with warehouse.connect(read_only=True) as con:
             complete = publish.complete_quarters(con)
         if quarter is not None and quarter not in complete:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,12 @@ def test_corrupted_line_is_quarantined_and_rerun_counts_the_same(sample_copy, tm
     assert "not rebuilt (--no-dashboard)" in second.stdout and index.stat().st_mtime_ns == built
     assert "unchanged, nothing new written" in second.stdout and "new revision" not in second.stdout
     assert sorted(p.name for p in (out / "published" / "grades" / "2026-Q3").iterdir()) == ["latest", "rev-1"]
+    assert "months computed   none (no export, input, config or code changed since the last run)" in second.stdout
+    # nothing to compute, but a missing site is written again
+    shutil.rmtree(out / "dashboards")
+    third = kpi("run", "--data", str(sample_copy), "--out", str(out))
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "months computed   none" in third.stdout and index.exists()
 
 
 def test_grades_command_hands_hr_the_latest_revision_in_chinese(sample_run, tmp_path):
