@@ -216,6 +216,12 @@ def build(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScop
     return BuildResult(_count(con, sql_model.table), None, reason)
 
 
+#: `$partition_start` and `$partition_end` for no bound (DuckDB's ±infinity would not survive the
+#: interval arithmetic a scope query does on them).
+EVERY_MONTH = {"partition_start": dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc),
+               "partition_end": dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc)}
+
+
 def build_keys(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: PeriodScope) -> BuildResult:
     """Rewrite the keys `sql_model.scope_sql` lists for `scope` (bound as `$partition_start` and
     `$partition_end`), whole: their rows in every month are deleted and computed again by the
@@ -228,10 +234,15 @@ def build_keys(con: duckdb.DuckDBPyConnection, sql_model: SqlModel, scope: Perio
     """
     zone = _reporting_timezone(con)
     start, end = instants(sql_model.partitioning.scope(scope), zone)
-    bounds = {"partition_start": start or dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc),
-              "partition_end": end or dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc)}
+    bounds = {"partition_start": start or EVERY_MONTH["partition_start"],
+              "partition_end": end or EVERY_MONTH["partition_end"]}
     table, column = sql_model.table, sql_model.partitioning.column
-    con.execute(f"create or replace temp table scope_keys as\n{sql_model.scope_sql}", bounds)
+    # Rows removed from the raw tables (a file replaced or gone) leave no trace to the keys they were
+    # part of (a name someone no longer goes by un-matches an old @-mention): then every key is listed.
+    removed = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = "
+                          "'pending_changes'").fetchall()[0][0] and con.execute(
+        "select count(*) from raw.pending_changes where removed").fetchall()[0][0]
+    con.execute(f"create or replace temp table scope_keys as\n{sql_model.scope_sql}", EVERY_MONTH if removed else bounds)
     keys = [row[0] for row in con.execute("describe scope_keys").fetchall()]
     on = " and ".join(f"rows.{key} = scope_keys.{key}" for key in keys)
     con.execute("begin transaction")

@@ -162,7 +162,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw tables, and add columns a newer version introduced to an older warehouse."""
     con.execute("create schema if not exists raw")
     con.execute(f"create table if not exists {PENDING_CHANGES} "
-                "(source_file varchar, first_at timestamptz, last_at timestamptz)")
+                "(source_file varchar, first_at timestamptz, last_at timestamptz, removed boolean)")
     for table, schema in RAW_TABLES.items():
         template = empty(schema)  # noqa: F841 - read by DuckDB's replacement scan below
         con.execute(f"create table if not exists {table} as select * from template")
@@ -175,20 +175,24 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 def _delete_files(con: duckdb.DuckDBPyConnection, rel_paths: list[str]) -> None:
     """Remove the files' rows from every raw table: one scan per table, however many files."""
     _note_changes(con, "(select * from raw.chat_messages where source_file in (select unnest($files)))",
-                  "(select * from raw.chat_events where source_file in (select unnest($files)))", {"files": rel_paths})
+                  "(select * from raw.chat_events where source_file in (select unnest($files)))", {"files": rel_paths},
+                  removed=True)
     _note_recalled(con, "(select * from raw.chat_messages where source_file in (select unnest($files)))",
                    {"files": rel_paths})
     for table in RAW_TABLES:
         con.execute(f"delete from {table} where source_file in (select unnest($files))", {"files": rel_paths})
 
 
-def _note_changes(con: duckdb.DuckDBPyConnection, messages: str, events: str, params: dict | None = None) -> None:
+def _note_changes(con: duckdb.DuckDBPyConnection, messages: str, events: str, params: dict | None = None,
+                  *, removed: bool = False) -> None:
     """Add the time span per file of the `messages` and `events` rows (relations) to PENDING_CHANGES,
-    in the caller's transaction: the rows and the record of their change commit together."""
+    in the caller's transaction: the rows and the record of their change commit together. `removed`:
+    the rows are being deleted (a file replaced or gone), which marts.fct_requests cannot trace to
+    the request streams they belonged to (sql_runner.build_keys)."""
     con.execute(
         f"""
         insert into {PENDING_CHANGES}
-        select source_file, min(instant), max(instant)
+        select source_file, min(instant), max(instant), {'true' if removed else 'false'}
         from (select source_file, sent_at as instant from {messages}
               union all select source_file, occurred_at from {events})
         where instant is not null
@@ -205,7 +209,7 @@ def _note_recalled(con: duckdb.DuckDBPyConnection, messages: str, params: dict |
     con.execute(
         f"""
         insert into {PENDING_CHANGES}
-        select recall.source_file, recalled.sent_at, recalled.sent_at
+        select recall.source_file, recalled.sent_at, recalled.sent_at, false
         from {messages} as recall
         inner join raw.chat_messages as recalled
             on recalled.platform = recall.platform
