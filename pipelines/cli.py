@@ -132,16 +132,21 @@ LIST_FILES_UP_TO = 40
 
 
 def _print_file_counts(out: Console, per_file: list[tuple]) -> None:
-    """Messages, events and quarantined records per export file (per folder on big inputs)."""
+    """Messages, events and quarantined records per export file (per folder on big inputs, per top
+    folder on huge ones: printing thousands of lines took seconds and helped nobody)."""
     columns = ["export", "format", "encoding", "messages", "events", "quarantined"]
     files = pl.DataFrame(per_file, schema=columns, orient="row")
     if files.height > LIST_FILES_UP_TO:
-        folders = (
-            files.group_by(pl.col("export").str.replace(r"[^/]*$", "").alias("folder"), maintain_order=True)
-            .agg(pl.len().alias("files"), pl.first("format", "encoding"), pl.sum("messages", "events", "quarantined"))
-            .select(pl.format("{}({} files)", "folder", "files").alias("export"), *columns[1:])
-        )
-        files = pl.concat([folders, files.filter(pl.col("quarantined") > 0)])
+        def per_folder(folder: pl.Expr) -> pl.DataFrame:
+            return (
+                files.group_by(folder.alias("folder"), maintain_order=True)
+                .agg(pl.len().alias("files"), pl.first("format", "encoding"), pl.sum("messages", "events", "quarantined"))
+                .select(pl.format("{}({} files)", "folder", "files").alias("export"), *columns[1:])
+            )
+        folders = per_folder(pl.col("export").str.replace(r"[^/]*$", ""))
+        if folders.height > LIST_FILES_UP_TO:  # thousands of rooms: one line per top folder (exports/wecom/)
+            folders = per_folder(pl.col("export").str.extract(r"^((?:[^/]*/){0,2})"))
+        files = pl.concat([folders, files.filter(pl.col("quarantined") > 0).head(LIST_FILES_UP_TO)])
     table = Table(*columns, box=None)
     for export, fmt, encoding, messages, events, quarantined in files.iter_rows():
         table.add_row(export, fmt, encoding, f"{messages:,}", f"{events:,}", f"{quarantined:,}",

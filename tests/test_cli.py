@@ -257,6 +257,15 @@ def test_run_summary_lists_folders_on_big_inputs(monkeypatch):
         ["exports/telegram/x/(1", "files)", "telegram", "utf-8", "7", "1", "0"],
         ["exports/wecom/a/2.jsonl", "wecom", "utf-8", "5", "0", "1"],  # files with quarantine, by name
     ]
+    # more folders than lines: one per top folder
+    monkeypatch.setattr(cli, "LIST_FILES_UP_TO", 1)
+    out = Console(width=200, record=True)
+    cli._print_file_counts(out, [
+        ("exports/wecom/a/1.jsonl", "wecom", "utf-8", 5, 0, 0),
+        ("exports/wecom/b/2.jsonl", "wecom", "utf-8", 5, 0, 0),
+    ])
+    lines = [line.split() for line in out.export_text().splitlines()[1:]]
+    assert lines == [["exports/wecom/(2", "files)", "wecom", "utf-8", "10", "0", "0"]]
 
 
 def test_explain_shows_grade_points_and_what_would_raise_it(sample_run):
