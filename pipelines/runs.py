@@ -5,9 +5,9 @@ Dagster runs one partitions definition at a time, so a full run is three runs in
 1. ingest — the `raw` assets (unpartitioned: they read only new or changed files);
 2. monthly — every monthly asset and the unpartitioned models between them, over the range of
    months to compute, as one run (the assets take ranges, `BackfillPolicy.single_run`): every
-   month of data on the first run, afterwards only the months that changed (pipelines/changes.py);
-   then, when that run rewrote requests of earlier months (a late answer, KPI_SPEC §3), one more
-   run of what is downstream of `marts.fct_requests` over those months;
+   month of data on the first run, afterwards only the months that changed (pipelines/changes.py),
+   in two runs: everything up to `marts.fct_requests`, then what depends on requests over those
+   months and any earlier ones whose requests the first rewrote (a late answer, KPI_SPEC §3);
 3. quarterly — grades and everything downstream of them (the dashboards), over the quarters of
    those months.
 
@@ -160,18 +160,18 @@ def materialize_pipeline(
     pipeline.scope, pipeline.reason = computing.scope, computing.reason
     if computing.scope is None:
         return pipeline
-    if not run(plan.monthly, range_tags(computing.scope, monthly_partitions)):
+    # The monthly stage is two runs: up to marts.fct_requests over the months that changed, then what
+    # depends on requests over those months and the earlier ones whose requests changed (one run
+    # each, not the figures of the changed months computed twice).
+    after_requests = plan.monthly & (dg.AssetSelection.assets(REQUESTS).downstream() - dg.AssetSelection.assets(REQUESTS))
+    if not run(plan.monthly - after_requests, range_tags(computing.scope, monthly_partitions)):
         return pipeline
-    months = computing.scope.months
     pipeline.later_answers = _requests_changed_outside(pipeline.results[-1])
-    if pipeline.later_answers:
-        earlier = [dt.date.fromisoformat(f"{month}-01") for month in pipeline.later_answers]
-        again = PeriodScope.from_months(min(earlier), max(earlier))
-        downstream = plan.monthly & (dg.AssetSelection.assets(REQUESTS).downstream() - dg.AssetSelection.assets(REQUESTS))
-        if not run(downstream, range_tags(again, monthly_partitions)):
-            return pipeline
-        months = [*again.months, *months]
-    if run(plan.quarterly, range_tags(PeriodScope.from_months(min(months), max(months)), quarterly_partitions)):
+    earlier = [dt.date.fromisoformat(f"{month}-01") for month in pipeline.later_answers]
+    covered = PeriodScope.from_months(min([*earlier, computing.scope.first_month]), computing.scope.months[-1])
+    if not run(after_requests, range_tags(covered, monthly_partitions)):
+        return pipeline
+    if run(plan.quarterly, range_tags(covered, quarterly_partitions)):
         changes.mark_computed(warehouse, computing)
     return pipeline
 
