@@ -15,8 +15,11 @@
 -- Partitions: monthly, by period.
 with
 
+-- Only the periods being computed (bounds set by pipelines/sql_runner.py; unset, all rows).
 requests as (
     select * from marts.fct_requests
+    where coalesce(opened_at >= getvariable('partition_start'), true)
+        and coalesce(opened_at < getvariable('partition_end'), true)
 ),
 
 per_entity_period as (

@@ -24,6 +24,7 @@ staff_periods as (
         and coalesce(staff.active_to, periods.period_end) >= periods.period_start
 ),
 
+-- Only the periods being computed (bounds set by pipelines/sql_runner.py; unset, all rows).
 own_group_messages as (
     select messages.staff_id, messages.group_id, messages.sent_date
     from staging.stg_chat__messages as messages
@@ -31,6 +32,8 @@ own_group_messages as (
         on group_staff.group_id = messages.group_id
         and group_staff.staff_id = messages.staff_id
     where messages.is_counted
+        and coalesce(messages.sent_at >= getvariable('partition_start'), true)
+        and coalesce(messages.sent_at < getvariable('partition_end'), true)
 ),
 
 activity as (

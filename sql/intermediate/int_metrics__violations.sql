@@ -21,10 +21,13 @@ periods as (
     select * from intermediate.int_periods
 ),
 
+-- Only the periods being computed (bounds set by pipelines/sql_runner.py; unset, all rows).
 counted as (
     select platform, source_key, message_id, group_id, staff_id, member_key, sent_date
     from staging.stg_chat__messages
     where is_counted
+        and coalesce(sent_at >= getvariable('partition_start'), true)
+        and coalesce(sent_at < getvariable('partition_end'), true)
 ),
 
 violating_messages as (
