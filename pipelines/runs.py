@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from pipelines import changes
+from pipelines import changes, quality
 from pipelines.partitions import (
     RANGE_END_TAG, RANGE_START_TAG, PeriodScope, monthly_partitions, quarterly_partitions,
 )
@@ -160,6 +160,7 @@ def materialize_pipeline(
     pipeline.scope, pipeline.reason = computing.scope, computing.reason
     if computing.scope is None:
         return pipeline
+    quality.warm_up()
     # The monthly stage is two runs: up to marts.fct_requests over the months that changed, then what
     # depends on requests over those months and the earlier ones whose requests changed (one run
     # each, not the figures of the changed months computed twice).

@@ -24,12 +24,17 @@ quarters as (
     where period_type = 'quarter'
 ),
 
+-- Only the quarters being computed (bounds set by pipelines/sql_runner.py; unset, all rows).
 messages as (
     select group_id, sent_quarter as quarter, member_key,
            count(*) as counted_messages,
            count(distinct date_trunc('week', sent_date)) as active_weeks
     from staging.stg_chat__messages
     where is_counted and member_key is not null
+        and coalesce(sent_date >= timezone((select reporting_timezone from raw.rubric_settings),
+                                           getvariable('partition_start'))::date, true)
+        and coalesce(sent_date < timezone((select reporting_timezone from raw.rubric_settings),
+                                          getvariable('partition_end'))::date, true)
     group by all
 ),
 
